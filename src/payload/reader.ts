@@ -1,0 +1,192 @@
+/**
+ * Bounds-checked protobuf input. Every read takes the end of the enclosing message so a
+ * nested length can never reach past its parent; all failures are SparkplugDecodeError.
+ */
+import { SparkplugDecodeError } from '../errors.js';
+import { i64, u64 } from './values.js';
+import type { Int64, MetricTypeName } from './types.js';
+
+/** Given a metric's name/alias, the datatype to decode its value with (or undefined). */
+export type MetricTypeResolver = (metric: { name?: string; alias?: Int64 }) => MetricTypeName | undefined;
+
+// Invalid UTF-8 becomes U+FFFD (fatal: false), as in TextDecoder's default and protobufjs.
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** Strings shorter than this are decoded by hand (ASCII fast path); longer ones by TextDecoder. */
+const SHORT_STRING = 32;
+
+export function decodeError(message: string, offset?: number): never {
+  throw new SparkplugDecodeError(message, offset);
+}
+
+export function utf8Decode(buf: Uint8Array, start: number, end: number): string {
+  if (end - start < SHORT_STRING) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i] ?? 0;
+      if (c >= 0x80) return decoder.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decoder.decode(buf.subarray(start, end));
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+export class Reader {
+  readonly buf: Uint8Array;
+  pos = 0;
+  /** Halves of the last `varint64` read. */
+  lo = 0;
+  hi = 0;
+
+  /** Types for top-level metrics that arrive without a datatype (see DecodeOptions.resolveType). */
+  readonly resolveType: MetricTypeResolver | undefined;
+
+  constructor(buf: Uint8Array, resolveType?: MetricTypeResolver) {
+    this.buf = buf;
+    this.resolveType = resolveType;
+  }
+
+  /** Varint truncated to its low 32 bits (unsigned), as protobuf does for uint32 fields. */
+  uint32(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.buf[pos] ?? 0;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    this.varint64(end);
+    return this.lo;
+  }
+
+  /** Reads a varint of up to 10 bytes into `lo`/`hi`. */
+  varint64(end: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= end) decodeError('truncated varint', pos);
+      const b = buf[pos++] ?? 0;
+      if (shift < 28) lo |= (b & 127) << shift;
+      else if (shift === 28) {
+        lo |= (b & 15) << 28;
+        hi = (b & 127) >> 4;
+      } else hi |= (b & 127) << (shift - 32);
+      if (b < 0x80) break;
+      shift += 7;
+      if (shift >= 70) decodeError('varint longer than 10 bytes', pos);
+    }
+    this.pos = pos;
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
+  }
+
+  /** uint64 field: number when ≤ 2^53−1, else bigint. */
+  u64(end: number): Int64 {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.buf[pos] ?? 0;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    this.varint64(end);
+    return u64(this.lo, this.hi);
+  }
+
+  /** Same varint read as a signed (two's complement) 64-bit value. */
+  i64(end: number): Int64 {
+    this.varint64(end);
+    return i64(this.lo, this.hi);
+  }
+
+  bool(end: number): boolean {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.buf[pos] ?? 0;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b !== 0;
+      }
+    }
+    this.varint64(end);
+    return (this.lo | this.hi) !== 0;
+  }
+
+  /** Reads a length prefix; returns the end offset of the delimited bytes. */
+  delimited(end: number): number {
+    const start = this.pos;
+    let len = start < end ? (this.buf[start] ?? 0) : 0x80;
+    if (len < 0x80) this.pos = start + 1;
+    else {
+      this.varint64(end);
+      if (this.hi !== 0) decodeError('length prefix too large', start);
+      len = this.lo;
+    }
+    const e = this.pos + len;
+    if (e > end) decodeError(`length ${len} exceeds the enclosing message`, start);
+    return e;
+  }
+
+  string(end: number): string {
+    const e = this.delimited(end);
+    const s = utf8Decode(this.buf, this.pos, e);
+    this.pos = e;
+    return s;
+  }
+
+  float(end: number): number {
+    const pos = this.pos;
+    if (pos + 4 > end) decodeError('truncated float', pos);
+    const buf = this.buf;
+    for (let i = 0; i < 4; i++) scratch.setUint8(i, buf[pos + i] ?? 0);
+    this.pos = pos + 4;
+    return scratch.getFloat32(0, true);
+  }
+
+  double(end: number): number {
+    const pos = this.pos;
+    if (pos + 8 > end) decodeError('truncated double', pos);
+    const buf = this.buf;
+    for (let i = 0; i < 8; i++) scratch.setUint8(i, buf[pos + i] ?? 0);
+    this.pos = pos + 8;
+    return scratch.getFloat64(0, true);
+  }
+
+  /**
+   * Skips a field of an unknown number. `maxKnown` is the highest field number the message
+   * defines: a known field arriving with the wrong wire type is malformed, not unknown.
+   */
+  skip(tag: number, end: number, maxKnown: number): void {
+    const at = this.pos;
+    const field = tag >>> 3;
+    if (field === 0) decodeError('field number 0', at);
+    if (field <= maxKnown) decodeError(`field ${field} has wrong wire type ${tag & 7}`, at);
+    switch (tag & 7) {
+      case 0:
+        this.varint64(end);
+        return;
+      case 1:
+        if (this.pos + 8 > end) decodeError('truncated fixed64', at);
+        this.pos += 8;
+        return;
+      case 2:
+        this.pos = this.delimited(end);
+        return;
+      case 5:
+        if (this.pos + 4 > end) decodeError('truncated fixed32', at);
+        this.pos += 4;
+        return;
+      default:
+        // 3/4 are the deprecated groups, 6/7 do not exist.
+        decodeError(`unsupported wire type ${tag & 7}`, at);
+    }
+  }
+}
