@@ -1,0 +1,64 @@
+/**
+ * A TCP pass-through in front of a broker, so a test can cut a client's network link abruptly
+ * (no DISCONNECT) without reaching into the client's internals: the broker sees the socket close
+ * and delivers the client's Will, exactly as after a real network failure.
+ */
+import { createServer, createConnection, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  readonly port: number;
+  /** `mqtt://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Number of client connections currently open through the proxy. */
+  readonly connections: number;
+  /** The first chunk each client sent (it starts with the CONNECT packet), in connection order. */
+  readonly firstChunks: readonly Buffer[];
+  /** Destroys every open connection (both sides); new connections are still accepted. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const pairs = new Set<[Socket, Socket]>();
+  const firstChunks: Buffer[] = [];
+  const server = createServer((inbound) => {
+    inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
+    const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
+    const pair: [Socket, Socket] = [inbound, outbound];
+    pairs.add(pair);
+    const teardown = (): void => {
+      pairs.delete(pair);
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', teardown).on('close', teardown);
+    outbound.on('error', teardown).on('close', teardown);
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('proxy: no TCP address');
+  const dropAll = (): void => {
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
+  return {
+    port: addr.port,
+    url: `mqtt://127.0.0.1:${addr.port}`,
+    get connections() {
+      return pairs.size;
+    },
+    firstChunks,
+    dropAll,
+    close: () => {
+      dropAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
