@@ -1,0 +1,71 @@
+/** Schema of `sparkstate edge` configuration files. */
+import { z } from 'zod';
+import { bulkDeviceIds, bulkEntrySchema, expandBulk } from './bulk.js';
+import { logLevelSchema, mqttSchema } from './common.js';
+import { deviceIdSchema, duplicateProblems, edgeNodeIdSchema, groupIdSchema, hostIdSchema } from './ids.js';
+import { metricSchema } from './metric.js';
+import type { MetricConfig } from './metric.js';
+
+type Issue = { path: (string | number)[]; message: string };
+
+function uniqueMetricNames(metrics: readonly MetricConfig[], ctx: z.RefinementCtx): void {
+  const named = metrics.map((m, i) => ({ key: m.name, path: [i, 'name'] }));
+  for (const p of duplicateProblems(named, 'metric name')) ctx.addIssue({ code: 'custom', ...p });
+}
+
+const metricListSchema = z.array(metricSchema).superRefine(uniqueMetricNames);
+
+export const deviceSchema = z.strictObject({
+  id: deviceIdSchema,
+  /** Where values come from; `simulated` is the only source so far. */
+  source: z.literal('simulated').default('simulated'),
+  metrics: metricListSchema.min(1),
+});
+
+export type DeviceConfig = z.output<typeof deviceSchema>;
+
+const deviceEntrySchema = z.union([deviceSchema, bulkEntrySchema]);
+
+/** Device ids must be unique across the node, counting the ids bulk entries expand to. */
+function uniqueDeviceIds(entries: readonly z.output<typeof deviceEntrySchema>[]): Issue[] {
+  const named = entries.flatMap((e, i) =>
+    'bulk' in e ? bulkDeviceIds(e.bulk).map((key) => ({ key, path: [i, 'bulk', 'idPrefix'] })) : [{ key: e.id, path: [i, 'id'] }],
+  );
+  return duplicateProblems(named, 'device id');
+}
+
+export const edgeSchema = z.strictObject({
+  mqtt: mqttSchema,
+  sparkplug: z.strictObject({
+    groupId: groupIdSchema,
+    edgeNodeId: edgeNodeIdSchema,
+    /** When set, births wait for this host's STATE online. */
+    primaryHostId: hostIdSchema.optional(),
+    useAliases: z.boolean().default(true),
+    sendNamesInData: z.boolean().default(false),
+  }),
+  scanIntervalMs: z.int().positive().default(1000),
+  /** Holds the bdSeq file and the store-and-forward queue; relative to the config file. */
+  storeDir: z.string().min(1).default('./data/edge'),
+  storeAndForward: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      maxBytes: z.int().positive().default(64 * 1024 * 1024),
+      flushIntervalMs: z.int().positive().default(1000),
+      replayRatePerSec: z.int().positive().default(1000),
+    })
+    .prefault({}),
+  logLevel: logLevelSchema,
+  /** Metrics of the edge node itself (NBIRTH/NDATA). */
+  metrics: metricListSchema.default([]),
+  devices: z
+    .array(deviceEntrySchema)
+    .default([])
+    .superRefine((entries, ctx) => {
+      for (const p of uniqueDeviceIds(entries)) ctx.addIssue({ code: 'custom', ...p });
+    })
+    .transform((entries): DeviceConfig[] => entries.flatMap((e) => ('bulk' in e ? expandBulk(e.bulk) : [e]))),
+});
+
+/** The edge config as the schema produces it, before TLS files are read. */
+export type EdgeFileConfig = z.output<typeof edgeSchema>;

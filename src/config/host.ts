@@ -1,0 +1,41 @@
+/** Schema of `sparkstate host` configuration files. */
+import { z } from 'zod';
+import { logLevelSchema, mqttSchema } from './common.js';
+import { duplicateProblems, groupIdSchema, hostIdSchema } from './ids.js';
+
+export const hostSchema = z.strictObject({
+  mqtt: mqttSchema,
+  sparkplug: z.strictObject({
+    hostId: hostIdSchema,
+    /** Groups to subscribe to; every group when absent. */
+    groups: z
+      .array(groupIdSchema)
+      .min(1)
+      .superRefine((groups, ctx) => {
+        const named = groups.map((key, i) => ({ key, path: [i] }));
+        for (const p of duplicateProblems(named, 'group id')) ctx.addIssue({ code: 'custom', ...p });
+      })
+      .optional(),
+  }),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8080),
+    })
+    .prefault({}),
+  rebirth: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How long a seq gap may stay open before the host asks for a rebirth. */
+      reorderWindowMs: z.int().positive().default(2000),
+      /** Upper bound on rebirth requests, so a host reconnect does not storm the broker. */
+      maxPerSecond: z.number().positive().default(20),
+      /** After the host's own reconnect, nodes silent for this long are asked to rebirth. */
+      staleAfterReconnectMs: z.int().positive().default(5000),
+    })
+    .prefault({}),
+  logLevel: logLevelSchema,
+});
+
+/** The host config as the schema produces it, before TLS files are read. */
+export type HostFileConfig = z.output<typeof hostSchema>;

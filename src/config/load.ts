@@ -1,0 +1,141 @@
+/**
+ * From YAML text (or a file) to a validated config: parse, apply environment overrides, validate,
+ * then read TLS files and resolve paths relative to the config file. Every problem of every step
+ * ends up in one ConfigError.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { MqttFileConfig } from './common.js';
+import { edgeSchema } from './edge.js';
+import type { EdgeFileConfig } from './edge.js';
+import { ConfigError } from './error.js';
+import type { ConfigIssue } from './error.js';
+import { hostSchema } from './host.js';
+import type { HostFileConfig } from './host.js';
+import { errorMap, toConfigIssues } from './issues.js';
+
+/** TLS material read from the files named in `mqtt.tls`, ready for the MQTT client. */
+export interface TlsConfig {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly rejectUnauthorized: boolean;
+}
+
+export type MqttConfig = Omit<MqttFileConfig, 'tls'> & { readonly tls?: TlsConfig };
+/** `storeDir` is absolute once loaded. */
+export type EdgeConfig = Omit<EdgeFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
+export type HostConfig = Omit<HostFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
+
+/** Secrets come from the environment so that config files can be committed. */
+const ENV_OVERRIDES = [
+  ['SPARKSTATE_MQTT_USERNAME', 'username'],
+  ['SPARKSTATE_MQTT_PASSWORD', 'password'],
+] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    // Only the first line of yaml's message: the rest quotes the source, which may hold a secret.
+    const issues = doc.errors.map((e) => {
+      const where = e.linePos === undefined ? '' : `line ${e.linePos[0].line}, column ${e.linePos[0].col}: `;
+      const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '');
+      return { path: '', message: `${where}YAML syntax error: ${what}` };
+    });
+    throw new ConfigError(file, issues);
+  }
+  return doc.toJS();
+}
+
+function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): void {
+  if (!isRecord(raw) || !isRecord(raw['mqtt'])) return;
+  for (const [name, key] of ENV_OVERRIDES) {
+    const value = env[name];
+    // An empty variable counts as unset: container tooling often defines variables it has no value for.
+    if (value !== undefined && value !== '') raw['mqtt'][key] = value;
+  }
+}
+
+async function readTls(mqtt: MqttFileConfig, baseDir: string, issues: ConfigIssue[]): Promise<MqttConfig> {
+  const { tls, ...rest } = mqtt;
+  if (tls === undefined) return rest;
+  const material: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  for (const name of ['ca', 'cert', 'key'] as const) {
+    const path = tls[name];
+    if (path === undefined) continue;
+    try {
+      material[name] = await readFile(resolve(baseDir, path));
+    } catch (e: unknown) {
+      const reason = isRecord(e) && typeof e['code'] === 'string' ? e['code'] : 'unreadable';
+      issues.push({ path: `mqtt.tls.${name}`, message: `cannot read file "${path}" (${reason})` });
+    }
+  }
+  return { ...rest, tls: { ...material, rejectUnauthorized: tls.rejectUnauthorized } };
+}
+
+async function parseWith<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  env: NodeJS.ProcessEnv,
+  file: string,
+): Promise<z.output<S>> {
+  const raw = parseYaml(text, file);
+  if (raw === null || raw === undefined) throw new ConfigError(file, [{ path: '', message: 'the file is empty' }]);
+  applyEnvOverrides(raw, env);
+  const result = schema.safeParse(raw, { error: errorMap });
+  if (!result.success) throw new ConfigError(file, toConfigIssues(result.error.issues));
+  return result.data;
+}
+
+/**
+ * Parses edge YAML. Relative paths (storeDir, TLS files) resolve against `baseDir`; `sourceName`
+ * is the file name used in messages.
+ */
+export async function parseEdgeConfig(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  sourceName = 'edge.yaml',
+  baseDir = process.cwd(),
+): Promise<EdgeConfig> {
+  const parsed = await parseWith(edgeSchema, text, env, sourceName);
+  const issues: ConfigIssue[] = [];
+  const mqtt = await readTls(parsed.mqtt, baseDir, issues);
+  if (issues.length > 0) throw new ConfigError(sourceName, issues);
+  return { ...parsed, mqtt, storeDir: resolve(baseDir, parsed.storeDir) };
+}
+
+export async function parseHostConfig(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  sourceName = 'host.yaml',
+  baseDir = process.cwd(),
+): Promise<HostConfig> {
+  const parsed = await parseWith(hostSchema, text, env, sourceName);
+  const issues: ConfigIssue[] = [];
+  const mqtt = await readTls(parsed.mqtt, baseDir, issues);
+  if (issues.length > 0) throw new ConfigError(sourceName, issues);
+  return { ...parsed, mqtt };
+}
+
+async function readConfigFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e: unknown) {
+    const reason = isRecord(e) && typeof e['code'] === 'string' ? e['code'] : 'unreadable';
+    throw new ConfigError(basename(path), [{ path: '', message: `cannot read config file "${path}" (${reason})` }], { cause: e });
+  }
+}
+
+export async function loadEdgeConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<EdgeConfig> {
+  return parseEdgeConfig(await readConfigFile(path), env, basename(path), dirname(resolve(path)));
+}
+
+export async function loadHostConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<HostConfig> {
+  return parseHostConfig(await readConfigFile(path), env, basename(path), dirname(resolve(path)));
+}

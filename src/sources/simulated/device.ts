@@ -1,0 +1,107 @@
+/**
+ * A device whose metrics come from generators. Deterministic for a given PRNG, clock-free (the
+ * caller passes `now`), and switchable offline to rehearse DDEATH/DBIRTH.
+ */
+import { ConfigError, checkValue, formatPath, metricProblems } from '../../config/index.js';
+import type { MetricConfig, ScalarOut } from '../../config/index.js';
+import { ErrorCodes, SparkplugEncodeError, SparkplugError } from '../../errors.js';
+import type { MetricValue } from '../../payload/types.js';
+import type { DeviceSource, MetricDefinition, Sample, SourceEvents } from '../types.js';
+import { coerce } from './coerce.js';
+import { metricDefinition } from './definition.js';
+import { createGenerator } from './generators.js';
+import type { Generator } from './generators.js';
+
+export interface SimulatedDeviceConfig {
+  readonly id: string;
+  readonly metrics: readonly MetricConfig[];
+}
+
+export interface SimulatedDeviceOptions {
+  /** Uniform [0, 1) source for randomWalk and changeRate; Math.random when absent. */
+  readonly random?: () => number;
+}
+
+interface Slot {
+  readonly config: MetricConfig;
+  readonly generator: Generator;
+  /** Last generated value; reported again on samples that changeRate skips. */
+  last: ScalarOut | undefined;
+  /** A value written by a command, reported instead of the generator until the next write. */
+  held: ScalarOut | undefined;
+}
+
+export class SimulatedDevice implements DeviceSource {
+  readonly deviceId: string;
+  readonly metrics: readonly MetricDefinition[];
+  readonly #slots = new Map<string, Slot>();
+  readonly #random: () => number;
+  readonly #listeners = new Set<SourceEvents['connectivity']>();
+  #online = true;
+
+  /** Throws a ConfigError for a metric the YAML loader would also refuse (hand-built configs). */
+  constructor(config: SimulatedDeviceConfig, opts: SimulatedDeviceOptions = {}) {
+    const issues = config.metrics.flatMap((m, i) =>
+      metricProblems(m).map((p) => ({ path: formatPath(['metrics', i, ...p.path]), message: p.message })),
+    );
+    if (issues.length > 0) throw new ConfigError(`device ${config.id}`, issues);
+    this.deviceId = config.id;
+    this.#random = opts.random ?? Math.random;
+    for (const m of config.metrics) {
+      this.#slots.set(m.name, { config: m, generator: createGenerator(m, this.#random), last: undefined, held: undefined });
+    }
+    this.metrics = config.metrics.map(metricDefinition);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  isOnline(): boolean {
+    return this.#online;
+  }
+
+  /** Simulates the device dropping off or coming back; listeners hear only real changes. */
+  setOnline(online: boolean): void {
+    if (online === this.#online) return;
+    this.#online = online;
+    for (const listener of [...this.#listeners]) listener(online);
+  }
+
+  onConnectivity(listener: SourceEvents['connectivity']): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** While offline every value is null (no good value) and generators do not advance. */
+  sample(now: number): Sample[] {
+    const samples: Sample[] = [];
+    for (const [name, slot] of this.#slots) {
+      samples.push({ name, value: this.#online ? this.#valueOf(slot, now) : null, timestamp: now });
+    }
+    return samples;
+  }
+
+  #valueOf(slot: Slot, now: number): ScalarOut {
+    if (slot.held !== undefined) return slot.held;
+    const rate = slot.config.changeRate ?? 1;
+    // No PRNG draw at rate 1, so adding changeRate elsewhere does not shift other metrics' values.
+    if (slot.last !== undefined && rate < 1 && this.#random() >= rate) return slot.last;
+    slot.last = coerce(slot.config.type, slot.generator.next(now));
+    return slot.last;
+  }
+
+  /**
+   * Holds `value` for a writable metric: every later sample reports it until the next write,
+   * whatever the generator (a setpoint stays where the operator put it).
+   */
+  async write(name: string, value: MetricValue): Promise<void> {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `device ${this.deviceId} has no metric "${name}"`);
+    if (!slot.config.writable) throw new SparkplugError(ErrorCodes.READ_ONLY, `metric "${name}" of device ${this.deviceId} is read-only`);
+    if (!this.#online) throw new SparkplugError(ErrorCodes.NOT_ONLINE, `device ${this.deviceId} is offline`);
+    const checked = checkValue(slot.config.type, value);
+    if ('problem' in checked) throw new SparkplugEncodeError(`cannot write metric "${name}": ${checked.problem}`);
+    slot.held = checked.value;
+  }
+}

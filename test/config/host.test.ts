@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseHostConfig } from '../../src/config/index.js';
+import { configError } from './helpers.js';
+
+const HOST_EXAMPLE = `mqtt:
+  servers: ["mqtt://127.0.0.1:1883"]
+sparkplug:
+  hostId: scada
+  groups: ["Plant1"]        # optional; all groups when absent
+http:
+  port: 8080
+rebirth:
+  reorderWindowMs: 2000
+  maxPerSecond: 20
+`;
+
+const parse = (text: string) => parseHostConfig(text, {}, 'host.yaml', '/cfg');
+
+describe('host config', () => {
+  it('parses the issue example exactly as written, with defaults filled in', async () => {
+    const c = await parse(HOST_EXAMPLE);
+    assert.deepEqual(c.sparkplug, { hostId: 'scada', groups: ['Plant1'] });
+    assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 5000 });
+    assert.equal(c.logLevel, 'info');
+  });
+
+  it('groups are optional', async () => {
+    const c = await parse('mqtt: { servers: ["wss://broker/mqtt"] }\nsparkplug: { hostId: h }\n');
+    assert.equal(c.sparkplug.groups, undefined);
+    assert.equal(c.http.port, 8080);
+  });
+
+  it('refuses unknown keys, bad ids, bad ports and duplicate groups with their key paths', async () => {
+    const e = await configError(
+      parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: "a/b", groups: [P, P, "x#"] }\nhttp: { port: 70000, hots: x }\n'),
+    );
+    assert.deepEqual(e.issues.map((i) => i.path), ['sparkplug.hostId', 'sparkplug.groups[2]', 'sparkplug.groups[1]', 'http.port', 'http.hots']);
+    assert.match(e.message, /host\.yaml: http\.hots: unknown key; did you mean "host"\?/);
+    assert.match(e.message, /host\.yaml: http\.port: must be ≤ 65535/);
+  });
+
+  it('requires the sparkplug host id', async () => {
+    const e = await configError(parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: {}\n'));
+    assert.match(e.message, /^host\.yaml: sparkplug\.hostId: required key is missing$/);
+  });
+});
