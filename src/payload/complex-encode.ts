@@ -1,7 +1,7 @@
 /** Encoding of the structured values: DataSet, Template (with Parameters) and PropertySet/List. */
 import { DataType } from './types.js';
 import { describe, encodeError, isBasicType, dataTypeNumber } from './values.js';
-import { writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
+import { withContext, writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
 import type { Writer } from './writer.js';
 
 /** Deepest nesting of templates and property sets, on encode and decode (stack safety). */
@@ -74,7 +74,11 @@ export function encodeTemplate(w: Writer, t: unknown, depth: number, what: strin
     for (const m of metrics) {
       w.byte(0x12);
       const start = w.beginLen();
-      writeMetric(w, m, depth, false);
+      try {
+        writeMetric(w, m, depth, false);
+      } catch (e: unknown) {
+        throw withContext(e, m);
+      }
       w.endLen(start);
     }
   }
@@ -125,7 +129,7 @@ export function encodePropertySet(w: Writer, ps: unknown, depth: number, what: s
   for (const k of keys) {
     w.byte(0x12);
     const start = w.beginLen();
-    encodePropertyValue(w, ps[k], depth, `${what} "${k}"`);
+    encodePropertyValue(w, ps[k], depth, what);
     w.endLen(start);
   }
 }

@@ -174,8 +174,6 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
   if (alias !== undefined) m.alias = alias;
   if (timestamp !== undefined) m.timestamp = timestamp;
   if (datatype !== -1) {
-    // [tck-id-payloads-metric-datatype-value] a metric datatype is 1..19 or 22..34
-    if (!isMetricType(datatype)) decodeError(`metric datatype ${datatype} is not a metric DataType`, at);
     m.type = metricTypeName(datatype);
   }
   if (datatype === -1 && depth === 0 && kind !== K_NONE && r.resolveType !== undefined) {

@@ -3,6 +3,7 @@
  * on the wire exactly when the object has it (so seq 0, long_value 0, boolean false are written,
  * and a payload without `seq` has no field 3).
  */
+import { SparkplugEncodeError } from '../errors.js';
 import { DataType, type Metric, type MetaData, type Payload } from './types.js';
 import { describe, encodeError, int32Bits, isMetricType, parts, split64, dataTypeNumber } from './values.js';
 import { encodeArray } from './arrays.js';
@@ -20,7 +21,11 @@ export function writePayload(w: Writer, p: Payload, omitTypes: boolean): void {
     for (const m of p.metrics) {
       w.byte(0x12);
       const start = w.beginLen();
-      writeMetric(w, m, 0, omitTypes);
+      try {
+        writeMetric(w, m, 0, omitTypes);
+      } catch (e: unknown) {
+        throw withContext(e, m);
+      }
       w.endLen(start);
     }
   }
@@ -37,6 +42,12 @@ export function writePayload(w: Writer, p: Payload, omitTypes: boolean): void {
     w.byte(0x2a);
     w.bytes(p.body);
   }
+}
+
+/** Prefixes an encode error with the metric's name (built only on failure, never on the hot path). */
+export function withContext(e: unknown, m: Metric): unknown {
+  if (!(e instanceof SparkplugEncodeError) || typeof m !== 'object' || m === null || m.name === undefined) return e;
+  return new SparkplugEncodeError(`metric ${JSON.stringify(m.name)}: ${e.message}`, { cause: e });
 }
 
 /** uint64 field from any accepted 64-bit input; the common small-number case avoids `split64`. */
@@ -64,18 +75,19 @@ export function writeBool(w: Writer, tag: number, v: unknown, what: string): voi
 export function writeMetric(w: Writer, m: Metric, depth: number, omitType: boolean): void {
   if (typeof m !== 'object' || m === null) encodeError(`metric must be an object, got ${describe(m)}`);
   const name = m.name;
-  const what = name === undefined ? 'metric' : `metric "${name}"`;
+  // Context for messages is a constant: names are added by `withContext` only when an error occurs.
+  const what = 'metric';
   if (name !== undefined) {
     w.byte(0x0a);
     writeString(w, name, 'metric name');
   }
   if (m.alias !== undefined) {
     w.byte(0x10);
-    writeU64(w, m.alias, `${what} alias`);
+    writeU64(w, m.alias, 'metric alias');
   }
   if (m.timestamp !== undefined) {
     w.byte(0x18);
-    writeU64(w, m.timestamp, `${what} timestamp`);
+    writeU64(w, m.timestamp, 'metric timestamp');
   }
   let type = 0;
   if (m.type !== undefined) {
@@ -88,31 +100,31 @@ export function writeMetric(w: Writer, m: Metric, depth: number, omitType: boole
       w.uint32(type);
     }
   }
-  if (m.isHistorical !== undefined) writeBool(w, 0x28, m.isHistorical, `${what} isHistorical`);
-  if (m.isTransient !== undefined) writeBool(w, 0x30, m.isTransient, `${what} isTransient`);
+  if (m.isHistorical !== undefined) writeBool(w, 0x28, m.isHistorical, 'metric isHistorical');
+  if (m.isTransient !== undefined) writeBool(w, 0x30, m.isTransient, 'metric isTransient');
   const value = m.value;
   if (m.isNull !== undefined) {
     if (m.isNull ? value !== undefined && value !== null : value === null) {
       encodeError(`${what}: isNull ${String(m.isNull)} contradicts value ${describe(value)}`);
     }
-    writeBool(w, 0x38, m.isNull, `${what} isNull`);
+    writeBool(w, 0x38, m.isNull, 'metric isNull');
   } else if (value === null) {
-    writeBool(w, 0x38, true, `${what} isNull`);
+    writeBool(w, 0x38, true, 'metric isNull');
   }
   if (m.metadata !== undefined) {
     w.byte(0x42);
     const start = w.beginLen();
-    writeMetaData(w, m.metadata, what);
+    writeMetaData(w, m.metadata);
     w.endLen(start);
   }
   if (m.properties !== undefined) {
     w.byte(0x4a);
     const start = w.beginLen();
-    encodePropertySet(w, m.properties, depth + 1, `${what} properties`);
+    encodePropertySet(w, m.properties, depth + 1, 'metric properties');
     w.endLen(start);
   }
   if (value === undefined || value === null) return;
-  if (type === 0) encodeError(`${what} has a value but no type`);
+  if (type === 0) encodeError('metric has a value but no type');
   if (type <= DataType.UUID) writeBasic(w, type, value, 10, what);
   else writeComplexValue(w, type, value, depth, what);
 }
@@ -146,13 +158,13 @@ export function writeBasic(w: Writer, type: number, v: unknown, base: number, wh
       w.byte((base + 1) << 3);
       if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)) w.uintN(v);
       else {
-        split64(v, true, `${what} ${type === DataType.Int64 ? 'Int64' : 'DateTime'} value`);
+        split64(v, true, type === DataType.Int64 ? 'Int64 value' : 'DateTime value');
         w.uint64(parts.lo, parts.hi);
       }
       return;
     case DataType.UInt64:
       w.byte((base + 1) << 3);
-      writeU64(w, v, `${what} UInt64 value`);
+      writeU64(w, v, 'metric UInt64 value');
       return;
     case DataType.Float:
     case DataType.Double:
@@ -166,12 +178,12 @@ export function writeBasic(w: Writer, type: number, v: unknown, base: number, wh
       }
       return;
     case DataType.Boolean:
-      writeBool(w, (base + 4) << 3, v, `${what} Boolean value`);
+      writeBool(w, (base + 4) << 3, v, 'metric Boolean value');
       return;
     default:
       // String, Text, UUID
       w.byte(((base + 5) << 3) | 2);
-      writeString(w, v, `${what} value`);
+      writeString(w, v, 'metric value');
   }
 }
 
@@ -180,7 +192,7 @@ function writeComplexValue(w: Writer, type: number, value: unknown, depth: numbe
     case DataType.DataSet: {
       w.tag2(0x8a, 0x01);
       const start = w.beginLen();
-      encodeDataSet(w, value, `${what} DataSet`);
+      encodeDataSet(w, value, 'metric DataSet');
       w.endLen(start);
       return;
     }
@@ -194,7 +206,7 @@ function writeComplexValue(w: Writer, type: number, value: unknown, depth: numbe
       if (depth >= MAX_DEPTH) encodeError(`${what}: templates nested deeper than ${MAX_DEPTH}`);
       w.tag2(0x92, 0x01);
       const start = w.beginLen();
-      encodeTemplate(w, value, depth + 1, `${what} Template`);
+      encodeTemplate(w, value, depth + 1, 'metric Template');
       w.endLen(start);
       return;
     }
@@ -204,30 +216,30 @@ function writeComplexValue(w: Writer, type: number, value: unknown, depth: numbe
   }
 }
 
-function writeMetaData(w: Writer, md: MetaData, what: string): void {
-  if (typeof md !== 'object' || md === null) encodeError(`${what} metadata must be an object`);
-  if (md.isMultiPart !== undefined) writeBool(w, 0x08, md.isMultiPart, `${what} metadata isMultiPart`);
+function writeMetaData(w: Writer, md: MetaData): void {
+  if (typeof md !== 'object' || md === null) encodeError('metric metadata must be an object');
+  if (md.isMultiPart !== undefined) writeBool(w, 0x08, md.isMultiPart, 'metric metadata isMultiPart');
   if (md.contentType !== undefined) {
     w.byte(0x12);
-    writeString(w, md.contentType, `${what} metadata contentType`);
+    writeString(w, md.contentType, 'metric metadata contentType');
   }
   if (md.size !== undefined) {
     w.byte(0x18);
-    writeU64(w, md.size, `${what} metadata size`);
+    writeU64(w, md.size, 'metric metadata size');
   }
   if (md.seq !== undefined) {
     w.byte(0x20);
-    writeU64(w, md.seq, `${what} metadata seq`);
+    writeU64(w, md.seq, 'metric metadata seq');
   }
   const strings: [number, unknown, string][] = [
-    [0x2a, md.fileName, 'fileName'],
-    [0x32, md.fileType, 'fileType'],
-    [0x3a, md.md5, 'md5'],
-    [0x42, md.description, 'description'],
+    [0x2a, md.fileName, 'metadata fileName'],
+    [0x32, md.fileType, 'metadata fileType'],
+    [0x3a, md.md5, 'metadata md5'],
+    [0x42, md.description, 'metadata description'],
   ];
   for (const [tag, v, field] of strings) {
     if (v === undefined) continue;
     w.byte(tag);
-    writeString(w, v, `${what} metadata ${field}`);
+    writeString(w, v, field);
   }
 }

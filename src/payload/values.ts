@@ -25,12 +25,17 @@ export function dataTypeNumber(name: string): number | undefined {
 
 export const MAX_TYPE = 34;
 
-/** Name of a metric datatype number; throws (decode error) for anything else. */
+/** Metric datatype names by number; holes for Unknown, PropertySet and PropertySetList. */
+const METRIC_NAMES: readonly (MetricTypeName | undefined)[] = Array.from({ length: MAX_TYPE + 1 }, (_, n) => {
+  const name = n >= 1 ? NAMES[n - 1] : undefined;
+  return name === 'PropertySet' || name === 'PropertySetList' ? undefined : name;
+});
+
+/** Name of a metric datatype number (1..19, 22..34); decode error for anything else. */
 export function metricTypeName(n: number): MetricTypeName {
-  const name = isMetricType(n) ? NAMES[n - 1] : undefined;
-  if (name === undefined || name === 'PropertySet' || name === 'PropertySetList') {
-    throw new SparkplugDecodeError(`metric datatype ${n} is not a metric DataType`);
-  }
+  const name = METRIC_NAMES[n];
+  // [tck-id-payloads-metric-datatype-value] a metric datatype is 1..19 or 22..34
+  if (name === undefined) throw new SparkplugDecodeError(`metric datatype ${n} is not a metric DataType`);
   return name;
 }
 

@@ -61,7 +61,7 @@ describe('compression', () => {
   });
 
   test('zip bomb: inflating beyond maxDecompressedBytes is SPB_ERR_DECODE', () => {
-    const inner = encodePayload({ metrics: [{ name: 'x', type: 'Bytes', value: new Uint8Array(64 << 20) }] });
+    const inner = encodePayload({ metrics: [{ name: 'x', type: 'Bytes', value: new Uint8Array(24 << 20) }] });
     const bomb = encodePayload({ uuid: COMPRESSED_PAYLOAD_UUID, body: deflateSync(inner), metrics: [{ name: 'algorithm', type: 'String', value: 'DEFLATE' }] });
     assert.ok(bomb.length < 200_000);
     for (const options of [undefined, { maxDecompressedBytes: 1000 }]) {
