@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/** The `sparkstate` command. */
+import { Command, InvalidArgumentError } from 'commander';
+import { isSparkplugError } from '../errors.js';
+import { decodeCommand } from './decode-command.js';
+import { demoCommand } from './demo.js';
+import { edgeCommand } from './edge-command.js';
+import { hostCommand } from './host-command.js';
+import { createLogger } from './logger.js';
+import { runUntilSignal } from './signals.js';
+import { startSniffer } from './sniff.js';
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+const program = new Command('sparkstate')
+  .description('Sparkplug B 3.0 edge node and host application')
+  .showHelpAfterError();
+
+program
+  .command('edge')
+  .description('run an edge node')
+  .requiredOption('-c, --config <file>', 'edge YAML config (see config/edge.example.yaml)')
+  .action((o: { config: string }) => edgeCommand(o.config));
+
+program
+  .command('host')
+  .description('run a host application with its HTTP API')
+  .requiredOption('-c, --config <file>', 'host YAML config')
+  .action((o: { config: string }) => hostCommand(o.config));
+
+program
+  .command('demo')
+  .description('embedded broker + simulated edge node + live message view; nothing to install')
+  .option('-p, --port <port>', 'port of the embedded broker (0 = any free port)', integer, 0)
+  .option('--duration <seconds>', 'stop after this many seconds', integer)
+  .action((o: { port: number; duration?: number }) =>
+    demoCommand({ port: o.port, ...(o.duration === undefined ? {} : { durationSec: o.duration }) }),
+  );
+
+program
+  .command('sniff')
+  .description('print every Sparkplug message on a broker, decoded')
+  .argument('[url]', 'broker URL', 'mqtt://127.0.0.1:1883')
+  .action(async (url: string) => {
+    const log = createLogger('warn', 'sparkstate-sniff');
+    const sniffer = await startSniffer(url, log, (line) => process.stdout.write(`${line}\n`));
+    await runUntilSignal(log, () => sniffer.stop());
+  });
+
+program
+  .command('decode')
+  .description('decode a Sparkplug B payload to JSON')
+  .argument('[hex]', 'payload bytes as hex')
+  .option('-f, --file <file>', 'read raw payload bytes from a file')
+  .action((hex: string | undefined, o: { file?: string }) => decodeCommand(hex, o));
+
+program.parseAsync().catch((e: unknown) => {
+  const code = isSparkplugError(e) ? `${e.code}: ` : '';
+  process.stderr.write(`sparkstate: ${code}${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

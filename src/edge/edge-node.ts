@@ -1,0 +1,362 @@
+/**
+ * The Sparkplug edge node: one explicit state machine over an injected MQTT transport.
+ *
+ *   offline → connecting → (waitingForHost →) birthing → online → closing → offline
+ *
+ * bdSeq and seq live only here. Every CONNECT carries an NDEATH Will with the session's bdSeq;
+ * each session starts with NBIRTH (seq 0) and a DBIRTH per device, then report-by-exception data.
+ */
+import type { Logger } from 'pino';
+import { ErrorCodes, SparkplugError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { encodePayload } from '../payload/index.js';
+import type { Metric, Payload } from '../payload/types.js';
+import { formatTopic } from '../topic/index.js';
+import type { DeviceSource } from '../sources/types.js';
+import { AliasTable } from './aliases.js';
+import { nbirthPayload, ndeathPayload } from './certificates.js';
+import { type CommandContext, handleCommand } from './commands.js';
+import { Forwarder } from './forward.js';
+import { PrimaryHostTracker } from './primary-host.js';
+import { type Change, Scope, dataMetric } from './scope.js';
+import type { WillMessage } from '../transport/index.js';
+import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
+
+const ALLOWED: Record<EdgeState, readonly EdgeState[]> = {
+  offline: ['connecting'],
+  connecting: ['waitingForHost', 'birthing', 'closing', 'connecting'],
+  waitingForHost: ['birthing', 'connecting', 'closing'],
+  birthing: ['online', 'connecting', 'closing'],
+  online: ['birthing', 'connecting', 'closing'],
+  closing: ['offline'],
+};
+
+const NO_METRICS: DeviceSource = {
+  deviceId: '',
+  metrics: [],
+  start: async () => {},
+  stop: async () => {},
+  isOnline: () => true,
+  sample: () => [],
+  write: async (name) => {
+    throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `unknown node metric ${name}`);
+  },
+  onConnectivity: () => () => {},
+};
+
+export class EdgeNode extends TypedEmitter<EdgeEvents> {
+  readonly stats: EdgeStats = {
+    messagesPublished: 0,
+    metricsPublished: 0,
+    metricsStored: 0,
+    metricsReplayed: 0,
+    metricsDiscarded: 0,
+    commandsRejected: 0,
+    births: 0,
+  };
+  private stateValue: EdgeState = 'offline';
+  private seq = 0;
+  /** bdSeq of the current MQTT session (the one its Will carries). */
+  private sessionBdSeq: number | undefined;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  readonly nodeScope: Scope;
+  readonly deviceScopes = new Map<string, Scope>();
+  private readonly host: PrimaryHostTracker | undefined;
+  private readonly forwarder: Forwarder;
+  private readonly log: Logger | undefined;
+  private readonly now: () => number;
+  private readonly withNames: boolean;
+
+  constructor(readonly options: EdgeNodeOptions) {
+    super();
+    const aliases = options.useAliases === false ? undefined : new AliasTable();
+    this.nodeScope = new Scope('', options.nodeSource ?? NO_METRICS, aliases);
+    for (const d of options.devices) this.deviceScopes.set(d.deviceId, new Scope(d.deviceId, d, aliases));
+    this.host = options.primaryHostId === undefined ? undefined : new PrimaryHostTracker(options.primaryHostId);
+    this.log = options.logger?.child({ group: options.groupId, node: options.edgeNodeId });
+    this.now = options.now ?? Date.now;
+    this.withNames = options.sendNamesInData === true;
+    this.forwarder = new Forwarder(options.forwardStore, options.replayRatePerSec ?? 5000, this.log, this.withNames);
+  }
+
+  get state(): EdgeState {
+    return this.stateValue;
+  }
+
+  /** The bdSeq for the next (or current) MQTT session's Will: called by the transport before each CONNECT. */
+  willMessage(): WillMessage {
+    const bdSeq = this.options.bdSeq.peek();
+    // [tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-message-flow-edge-node-birth-publish-will-message-topic]
+    // [tck-id-message-flow-edge-node-birth-publish-will-message-qos] QoS 1
+    // [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] not retained
+    return {
+      topic: this.topic('NDEATH'),
+      payload: encodePayload(ndeathPayload(bdSeq, this.now())),
+      qos: 1,
+      retain: false,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== 'offline') throw new SparkplugError(ErrorCodes.LIFECYCLE, 'edge node already started');
+    const t = this.options.transport;
+    this.unsubscribe.push(
+      t.on('connect', (info) => void this.onConnect(info.serverIndex).catch((e: unknown) => this.log?.error({ err: e }, 'session setup failed'))),
+      t.on('disconnect', (info) => this.onDisconnect(info.reason)),
+      t.on('message', (topic, payload) => this.onMessage(topic, payload)),
+    );
+    for (const scope of this.scopes()) {
+      await scope.source.start();
+      if (!scope.isNode) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
+    }
+    this.transition('connecting');
+    this.scanTimer = setInterval(() => this.scan(), this.options.scanIntervalMs);
+    await t.start();
+  }
+
+  /** Publishes NDEATH, disconnects (MQTT 5: reason 0x04), flushes the queue and stops the sources. */
+  async stop(): Promise<void> {
+    if (this.stateValue === 'offline' || this.stateValue === 'closing') return;
+    const wasBorn = this.stateValue === 'online' || this.stateValue === 'birthing';
+    this.transition('closing');
+    clearInterval(this.scanTimer);
+    const t = this.options.transport;
+    await t.stop({
+      // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] NDEATH before DISCONNECT
+      // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]
+      beforeDisconnect: async () => {
+        if (wasBorn && this.sessionBdSeq !== undefined && t.isConnected()) {
+          await this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1);
+        }
+      },
+      // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50] reason 0x04: disconnect with Will
+      ...(this.options.protocolVersion === 5 ? { reasonCode: 0x04 } : {}),
+    });
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.options.forwardStore?.close();
+    for (const scope of this.scopes()) await scope.source.stop();
+    this.transition('offline');
+  }
+
+  /** Sends NBIRTH and every DBIRTH again (Node Control/Rebirth). Same bdSeq, seq from 0. */
+  rebirth(): void {
+    if (this.stateValue !== 'online') return;
+    // [tck-id-operational-behavior-data-commands-rebirth-action-1] data stops: births are sent synchronously
+    this.birth();
+  }
+
+  private isStopping(): boolean {
+    return this.stateValue === 'closing' || this.stateValue === 'offline';
+  }
+
+  private scopes(): Scope[] {
+    return [this.nodeScope, ...this.deviceScopes.values()];
+  }
+
+  private transition(to: EdgeState): void {
+    const from = this.stateValue;
+    if (!ALLOWED[from].includes(to)) {
+      throw new SparkplugError(ErrorCodes.LIFECYCLE, `edge node cannot go from ${from} to ${to}`);
+    }
+    this.stateValue = to;
+    this.log?.info({ from, to }, 'edge node state');
+    this.emit('stateChanged', from, to);
+  }
+
+  private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA'): string;
+  private topic(type: 'DBIRTH' | 'DDEATH' | 'DDATA', device: string): string;
+  private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA' | 'DBIRTH' | 'DDEATH' | 'DDATA', device?: string): string {
+    const { groupId: group, edgeNodeId: node } = this.options;
+    if (type === 'DBIRTH' || type === 'DDEATH' || type === 'DDATA') {
+      return formatTopic({ kind: 'device', type, group, node, device: device ?? '' });
+    }
+    return formatTopic({ kind: 'node', type, group, node });
+  }
+
+  private async onConnect(serverIndex: number): Promise<void> {
+    if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
+    this.host?.newSession(serverIndex);
+    this.sessionBdSeq = this.options.bdSeq.peek();
+    // Recorded before the births: a crash after this session's NBIRTH must not reuse its bdSeq.
+    await this.options.bdSeq.confirm();
+    if (this.isStopping()) return; // stop() ran meanwhile
+    if (this.stateValue !== 'connecting') this.transition('connecting');
+    for (const s of this.scopes()) s.born = false;
+    const { groupId: group, edgeNodeId: node } = this.options;
+    const filters = [
+      // [tck-id-message-flow-edge-node-ncmd-subscribe] NCMD at QoS 1 before NBIRTH
+      { topic: formatTopic({ kind: 'node', type: 'NCMD', group, node }), qos: 1 as const },
+      // [tck-id-message-flow-device-dcmd-subscribe] DCMD at QoS 1 before any DBIRTH
+      { topic: `${formatTopic({ kind: 'node', type: 'NCMD', group, node }).replace('/NCMD/', '/DCMD/')}/+`, qos: 1 as const },
+    ];
+    if (this.host !== undefined) {
+      // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-state-subs] exact STATE topic
+      filters.push({ topic: formatTopic({ kind: 'state', hostId: this.host.hostId }), qos: 1 });
+      this.transition('waitingForHost');
+    }
+    await this.options.transport.subscribe(filters);
+    // [tck-id-message-flow-edge-node-birth-publish-phid-wait] no births until the primary host is online
+    if (this.host === undefined || (this.stateValue === 'waitingForHost' && this.host.isOnline())) this.birth();
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
+    this.log?.warn({ reason }, 'MQTT session lost; storing data until the next birth');
+    for (const s of this.scopes()) s.born = false;
+    if (this.stateValue !== 'connecting') this.transition('connecting');
+  }
+
+  /** The birth sequence, synchronous so that no data message can interleave. */
+  private birth(): void {
+    const bdSeq = this.sessionBdSeq;
+    if (bdSeq === undefined) return;
+    this.transition('birthing');
+    const now = this.now();
+    this.seq = 0;
+    void this.publish(this.topic('NBIRTH'), nbirthPayload(bdSeq, now, this.nodeScope.birthMetrics(now)), false);
+    this.nodeScope.born = true;
+    // [tck-id-payloads-dbirth-order] every DBIRTH right after the NBIRTH, before any data
+    for (const scope of this.deviceScopes.values()) {
+      scope.born = false;
+      if (scope.source.isOnline()) this.deviceBirth(scope, now);
+    }
+    this.stats.births++;
+    this.transition('online');
+    void this.forwarder
+      .replay({
+        isOnline: () => this.stateValue === 'online',
+        scope: (id) => (id === '' ? this.nodeScope : this.deviceScopes.get(id)),
+        publishHistorical: (scope, metrics) => this.publishData(scope, metrics),
+      })
+      .then((n) => {
+        this.stats.metricsReplayed = this.forwarder.replayed;
+        if (n > 0) this.emit('replayDone', n);
+      })
+      .catch((e: unknown) => this.log?.error({ err: e }, 'store-and-forward replay failed'));
+  }
+
+  private deviceBirth(scope: Scope, now: number): void {
+    // [tck-id-topics-dbirth-seq] seq continues the node's counter
+    const payload: Payload = { timestamp: now, seq: this.nextSeq(), metrics: scope.birthMetrics(now) };
+    void this.publish(this.topic('DBIRTH', scope.id), payload, false);
+    scope.born = true;
+  }
+
+  private onDevice(scope: Scope, online: boolean): void {
+    if (this.stateValue !== 'online') return;
+    if (online && !scope.born) this.deviceBirth(scope, this.now());
+    if (!online && scope.born) {
+      // [tck-id-operational-behavior-device-ddeath] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-timestamp]
+      void this.publish(this.topic('DDEATH', scope.id), { timestamp: this.now(), seq: this.nextSeq() }, false);
+      scope.born = false;
+    }
+  }
+
+  /** One scan: sample every source; publish changes live, or keep them for later. */
+  scan(): void {
+    const now = this.now();
+    const live = this.stateValue === 'online';
+    for (const scope of this.scopes()) {
+      if (!scope.source.isOnline()) continue;
+      const changes = scope.scan(now);
+      if (changes.length === 0) continue;
+      if (live && scope.born) void this.publishData(scope, toMetrics(changes, this.withNames));
+      else this.forwarder.keep(scope, changes);
+    }
+    this.stats.metricsStored = this.forwarder.stored;
+    this.stats.metricsDiscarded = this.forwarder.discarded;
+  }
+
+  private publishData(scope: Scope, metrics: Metric[]): Promise<void> {
+    // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp]
+    const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
+    this.stats.metricsPublished += metrics.length;
+    return this.publish(scope.isNode ? this.topic('NDATA') : this.topic('DDATA', scope.id), payload, true);
+  }
+
+  private nextSeq(): number {
+    // [tck-id-payloads-sequence-num-incrementing] one counter over all message types, 255 wraps to 0
+    this.seq = (this.seq + 1) & 0xff;
+    return this.seq;
+  }
+
+  private publish(topic: string, payload: Payload, omitTypes: boolean, qos: 0 | 1 = 0): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      // [tck-id-payloads-metric-datatype-not-req] data messages carry no datatype
+      bytes = encodePayload(payload, omitTypes ? { omitMetricTypes: true } : {});
+    } catch (e) {
+      this.log?.error({ err: e, topic }, 'payload could not be encoded; not published');
+      return Promise.resolve();
+    }
+    this.stats.messagesPublished++;
+    // [tck-id-topics-nbirth-mqtt] [tck-id-topics-dbirth-mqtt] [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt]
+    // [tck-id-topics-ddeath-mqtt] every edge message is QoS 0 and not retained; an explicit NDEATH
+    // goes at QoS 1 so that it is acknowledged before the DISCONNECT that follows it.
+    return this.options.transport.publish(topic, bytes, { qos, retain: false }).catch((e: unknown) => {
+      this.log?.debug({ err: e, topic }, 'publish failed');
+    });
+  }
+
+  private onMessage(topicString: string, payload: Uint8Array): void {
+    handleCommand(this.commandContext(), topicString, payload);
+  }
+
+  private commandContext(): CommandContext {
+    return {
+      groupId: this.options.groupId,
+      edgeNodeId: this.options.edgeNodeId,
+      log: this.log,
+      host: this.host,
+      nodeScope: this.nodeScope,
+      deviceScopes: this.deviceScopes,
+      state: () => this.stateValue,
+      rebirth: () => this.rebirth(),
+      nextServer: () => this.leaveServer('Node Control/Next Server'),
+      hostOnline: () => {
+        if (this.stateValue === 'waitingForHost') this.birth();
+      },
+      hostOffline: () => {
+        // Only a born session is ended. While waiting (e.g. right after the reconnect that an offline
+        // STATE caused, when the broker hands us that same retained offline STATE again) leaving
+        // would reconnect in a tight loop, burning a bdSeq per round: keep waiting for online.
+        if (this.stateValue === 'online' || this.stateValue === 'birthing') this.leaveServer('primary host offline');
+      },
+      rejected: (info) => {
+        this.stats.commandsRejected++;
+        this.emit('commandRejected', info);
+      },
+    };
+  }
+
+  /** Ends this session (NDEATH first when born) and moves on to the next server. */
+  private leaveServer(why: string): void {
+    if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
+    this.log?.warn({ why }, 'leaving the current MQTT server');
+    const born = this.stateValue === 'online' || this.stateValue === 'birthing';
+    if (born && this.sessionBdSeq !== undefined) {
+      // [tck-id-operational-behavior-edge-node-termination-host-offline] NDEATH, disconnect, reconnect
+      void this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1).finally(() =>
+        this.options.transport.nextServer(),
+      );
+    } else {
+      void this.options.transport.nextServer();
+    }
+    for (const s of this.scopes()) s.born = false;
+    this.transition('connecting');
+  }
+}
+
+function toMetrics(changes: readonly Change[], withNames: boolean): Metric[] {
+  const metrics = new Array<Metric>(changes.length);
+  let sorted = true;
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i] as Change;
+    metrics[i] = dataMetric(c, withNames, false);
+    if (i > 0 && c.timestamp < (changes[i - 1] as Change).timestamp) sorted = false;
+  }
+  // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
+  if (!sorted) metrics.sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
+  return metrics;
+}

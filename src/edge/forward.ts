@@ -1,0 +1,116 @@
+/**
+ * Store-and-forward: changes sampled while the node has no live session go to a durable queue;
+ * after the next birth sequence they are replayed, oldest first, as historical metrics at a
+ * bounded rate, interleaved with live data (which is never held behind the backlog).
+ */
+import type { Logger } from 'pino';
+import { decodePayload, encodePayload } from '../payload/index.js';
+import type { Metric } from '../payload/types.js';
+import type { ForwardStore } from './types.js';
+import type { Change, Scope } from './scope.js';
+
+const REPLAY_BATCH = 500;
+
+export interface ReplayTarget {
+  isOnline(): boolean;
+  scope(id: string): Scope | undefined;
+  /** Publishes one NDATA/DDATA of historical metrics for a born scope. */
+  publishHistorical(scope: Scope, metrics: Metric[]): Promise<void>;
+}
+
+export class Forwarder {
+  stored = 0;
+  replayed = 0;
+  discarded = 0;
+  private replaying = false;
+
+  constructor(
+    private readonly store: ForwardStore | undefined,
+    private readonly ratePerSec: number,
+    private readonly log: Logger | undefined,
+    private readonly withNames: boolean,
+  ) {}
+
+  /** Keeps changes that could not be published live. */
+  keep(scope: Scope, changes: readonly Change[]): void {
+    if (this.store === undefined) {
+      this.discarded += changes.length;
+      return;
+    }
+    for (const c of changes) {
+      const metric: Metric = { name: c.slot.def.name, type: c.slot.def.type, timestamp: c.timestamp };
+      if (c.value === null) metric.isNull = true;
+      else metric.value = c.value;
+      this.store.append({ scope: scope.id, timestamp: c.timestamp, data: encodePayload({ metrics: [metric] }) });
+    }
+    this.stored += changes.length;
+  }
+
+  /** Replays the backlog; returns the number of metrics published. Runs at most once at a time. */
+  async replay(target: ReplayTarget): Promise<number> {
+    const store = this.store;
+    if (store === undefined || this.replaying) return 0;
+    this.replaying = true;
+    let count = 0;
+    try {
+      store.flush();
+      while (target.isOnline() && !store.isEmpty()) {
+        const started = Date.now();
+        const batch = store.peek(Math.min(REPLAY_BATCH, this.ratePerSec));
+        const last = batch.at(-1);
+        if (last === undefined) break;
+        // Consecutive records of one scope share a message, so the global order is kept.
+        let run: { scope: Scope | undefined; metrics: Metric[]; id: string } | undefined;
+        const runs: { scope: Scope | undefined; metrics: Metric[]; id: string }[] = [];
+        for (const rec of batch) {
+          if (run === undefined || run.id !== rec.scope) {
+            run = { scope: target.scope(rec.scope), metrics: [], id: rec.scope };
+            runs.push(run);
+          }
+          const metric = this.historical(rec.data, run.scope);
+          if (metric !== undefined) run.metrics.push(metric);
+        }
+        for (const r of runs) {
+          if (r.scope === undefined || !r.scope.born) {
+            this.log?.warn({ scope: r.id, count: r.metrics.length }, 'dropping stored metrics of a scope that is not born');
+            this.discarded += r.metrics.length;
+            continue;
+          }
+          if (r.metrics.length === 0) continue;
+          await target.publishHistorical(r.scope, r.metrics);
+          count += r.metrics.length;
+        }
+        if (!target.isOnline()) break; // keep the batch: the session ended while it was in flight
+        store.ack(last.id);
+        const wait = (batch.length / this.ratePerSec) * 1000 - (Date.now() - started);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      this.replaying = false;
+    }
+    this.replayed += count;
+    return count;
+  }
+
+  private historical(data: Uint8Array, scope: Scope | undefined): Metric | undefined {
+    let stored: Metric<number | bigint> | undefined;
+    try {
+      stored = decodePayload(data).metrics?.[0];
+    } catch (e) {
+      this.log?.error({ err: e }, 'unreadable record in the store-and-forward queue');
+    }
+    if (stored === undefined || stored.name === undefined || scope === undefined) return undefined;
+    const slot = scope.slots.get(stored.name);
+    if (slot === undefined) {
+      this.log?.warn({ metric: stored.name, scope: scope.id }, 'stored metric no longer exists; dropped');
+      this.discarded++;
+      return undefined;
+    }
+    const m: Metric = { timestamp: stored.timestamp ?? 0, type: slot.def.type, isHistorical: true };
+    if (slot.alias === undefined || this.withNames) m.name = slot.def.name;
+    if (slot.alias !== undefined) m.alias = slot.alias;
+    if (stored.isNull === true) m.isNull = true;
+    else if (stored.value !== undefined) m.value = stored.value;
+    return m;
+  }
+}

@@ -1,0 +1,88 @@
+/** Contracts between the edge node and the outside world it is given (transport, stores, clock, logger). */
+import type { Logger } from 'pino';
+import type { DeviceSource } from '../sources/types.js';
+import type { MqttSession } from '../transport/index.js';
+
+/** The edge node's lifecycle. See the diagram in README.md ("Edge node states"). */
+export type EdgeState = 'offline' | 'connecting' | 'waitingForHost' | 'birthing' | 'online' | 'closing';
+
+/** What the edge node needs of an MQTT session (the transport's MqttSession, or a test double). */
+export type EdgeTransport = Pick<
+  MqttSession,
+  'start' | 'stop' | 'subscribe' | 'publish' | 'isConnected' | 'nextServer' | 'on'
+>;
+
+/** Hands out the bdSeq for each new MQTT session and remembers it across restarts. */
+export interface BdSeqSource {
+  /** The bdSeq for the next CONNECT; the same value until `confirm` is called. */
+  peek(): number;
+  /**
+   * The CONNECT with `peek()` was accepted: the next session uses the following value. The edge
+   * awaits this before the session's births, so a durable source should record the value by then.
+   */
+  confirm(): void | Promise<void>;
+}
+
+export interface ForwardRecord {
+  readonly scope: string;
+  readonly timestamp: number;
+  readonly data: Uint8Array;
+}
+
+export interface StoredForwardRecord extends ForwardRecord {
+  readonly id: number;
+}
+
+/** The durable store-and-forward queue (implemented by store's ForwardQueue). */
+export interface ForwardStore {
+  append(record: ForwardRecord): void;
+  flush(): void;
+  peek(limit: number): StoredForwardRecord[];
+  ack(uptoId: number): void;
+  isEmpty(): boolean;
+  close(): void;
+}
+
+export interface EdgeNodeOptions {
+  readonly groupId: string;
+  readonly edgeNodeId: string;
+  /** Births wait for this host's STATE to say online. */
+  readonly primaryHostId?: string | undefined;
+  readonly transport: EdgeTransport;
+  /** MQTT protocol of the transport: 5 makes a clean stop DISCONNECT with reason 0x04. Default 4. */
+  readonly protocolVersion?: 4 | 5;
+  readonly bdSeq: BdSeqSource;
+  /** Store-and-forward; absent means samples taken while offline are discarded (with a counter). */
+  readonly forwardStore?: ForwardStore | undefined;
+  /** Node-level metrics (NBIRTH/NDATA); its deviceId is ignored. */
+  readonly nodeSource?: DeviceSource | undefined;
+  readonly devices: readonly DeviceSource[];
+  readonly scanIntervalMs: number;
+  /** Default true: births carry name + alias, data messages alias only. */
+  readonly useAliases?: boolean;
+  /** Default false: data messages also carry names. */
+  readonly sendNamesInData?: boolean;
+  /** Historical metrics replayed per second after a re-birth (default 5000). */
+  readonly replayRatePerSec?: number;
+  readonly logger?: Logger | undefined;
+  readonly now?: () => number;
+}
+
+/** Counters exposed for logs, tests and the benchmarks. */
+export interface EdgeStats {
+  messagesPublished: number;
+  metricsPublished: number;
+  metricsStored: number;
+  metricsReplayed: number;
+  metricsDiscarded: number;
+  commandsRejected: number;
+  births: number;
+}
+
+export type EdgeEvents = {
+  stateChanged: [from: EdgeState, to: EdgeState];
+  /** A command that was refused (unknown metric, read-only, bad value). */
+  commandRejected: [info: { device: string | undefined; metric: string; code: string; message: string }];
+  /** Replay of the store-and-forward backlog finished. */
+  replayDone: [count: number];
+};
