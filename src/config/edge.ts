@@ -43,6 +43,8 @@ export const edgeSchema = z.strictObject({
     primaryHostId: hostIdSchema.optional(),
     useAliases: z.boolean().default(true),
     sendNamesInData: z.boolean().default(false),
+    /** Datatypes in NDATA/DDATA too (the spec says SHOULD NOT; hosts that cannot map aliases need them). */
+    datatypesInData: z.boolean().default(false),
   }),
   scanIntervalMs: z.int().positive().default(1000),
   /** Holds the bdSeq file and the store-and-forward queue; relative to the config file. */

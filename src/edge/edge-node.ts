@@ -67,6 +67,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private readonly log: Logger | undefined;
   private readonly now: () => number;
   private readonly withNames: boolean;
+  private readonly omitDataTypes: boolean;
 
   constructor(readonly options: EdgeNodeOptions) {
     super();
@@ -77,6 +78,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.log = options.logger?.child({ group: options.groupId, node: options.edgeNodeId });
     this.now = options.now ?? Date.now;
     this.withNames = options.sendNamesInData === true;
+    this.omitDataTypes = options.datatypesInData !== true;
     this.forwarder = new Forwarder(options.forwardStore, options.replayRatePerSec ?? 5000, this.log, this.withNames);
   }
 
@@ -272,7 +274,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp]
     const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
     this.stats.metricsPublished += metrics.length;
-    return this.publish(scope.isNode ? this.topic('NDATA') : this.topic('DDATA', scope.id), payload, true);
+    return this.publish(scope.isNode ? this.topic('NDATA') : this.topic('DDATA', scope.id), payload, this.omitDataTypes);
   }
 
   private nextSeq(): number {

@@ -45,6 +45,7 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
     scanIntervalMs: config.scanIntervalMs,
     useAliases: config.sparkplug.useAliases,
     sendNamesInData: config.sparkplug.sendNamesInData,
+    datatypesInData: config.sparkplug.datatypesInData,
     replayRatePerSec: sf.replayRatePerSec,
     logger: log,
   });

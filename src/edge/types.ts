@@ -62,6 +62,8 @@ export interface EdgeNodeOptions {
   readonly useAliases?: boolean;
   /** Default false: data messages also carry names. */
   readonly sendNamesInData?: boolean;
+  /** Default false: data messages carry no datatype (Sparkplug: SHOULD NOT); true for hosts that need it. */
+  readonly datatypesInData?: boolean;
   /** Historical metrics replayed per second after a re-birth (default 5000). */
   readonly replayRatePerSec?: number;
   readonly logger?: Logger | undefined;

@@ -49,6 +49,7 @@ export interface EdgeYamlOptions {
   replayRatePerSec?: number;
   storeDir?: string;
   keepaliveSec?: number;
+  datatypesInData?: boolean;
 }
 
 export function edgeYaml(o: EdgeYamlOptions): string {
@@ -62,6 +63,7 @@ export function edgeYaml(o: EdgeYamlOptions): string {
     `  groupId: ${GROUP}`,
     `  edgeNodeId: ${NODE}`,
     ...(o.primaryHostId === undefined ? [] : [`  primaryHostId: ${o.primaryHostId}`]),
+    ...(o.datatypesInData === undefined ? [] : [`  datatypesInData: ${o.datatypesInData}`]),
     `scanIntervalMs: ${o.scanIntervalMs ?? 50}`,
     `storeDir: ${JSON.stringify(o.storeDir ?? './store')}`,
     'logLevel: silent',

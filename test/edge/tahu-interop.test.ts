@@ -82,3 +82,28 @@ test(`a Tahu host (sparkplug-client's MQTT.js ${tahuMqttVersion} + sparkplug-pay
   await waitUntil(setpointIn(6.5), 5000, 'Setpoint 6.5 in a DDATA');
   assert.equal(node.stats.commandsRejected, 0);
 });
+
+test('with datatypesInData a Tahu host reads DDATA values without the births [tck-id-payloads-metric-datatype-not-req]', async (t) => {
+  const broker = await startMosquitto();
+  t.after(() => broker.dispose());
+  const host = tahuMqtt.connect(broker.url, { reconnectPeriod: 0, clean: true, clientId: 'tahu-host-2' });
+  t.after(() => new Promise<void>((r) => host.end(true, {}, () => r())));
+  await new Promise<void>((resolve, reject) => {
+    host.on('connect', () => resolve());
+    host.on('error', reject);
+  });
+  const ddata: TahuPayload[] = [];
+  host.on('message', (topic, payload) => {
+    if (topic.endsWith('/DDATA/E1/Filler')) ddata.push(tahu.decodePayload(new Uint8Array(payload)));
+  });
+  await new Promise<void>((resolve, reject) => host.subscribe(`spBv1.0/${GROUP}/#`, { qos: 0 }, (e) => (e ? reject(e) : resolve())));
+  await startEdge(t, { servers: [broker.url], datatypesInData: true });
+  await waitUntil(() => ddata.length >= 2, 5000, 'DDATA seen by the Tahu host');
+  const metrics = ddata.flatMap((p) => p.metrics ?? []);
+  assert.ok(metrics.length > 0);
+  for (const m of metrics) {
+    assert.ok(m.type !== undefined && m.type !== null, 'datatype on the wire');
+    assert.notEqual(m.value, null, 'Tahu decodes the value');
+    assert.equal(m.name, undefined, 'alias only');
+  }
+});
