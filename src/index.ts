@@ -32,3 +32,15 @@ export { SimulatedDevice, createSimulatedSources } from './sources/simulated/ind
 export type { DeviceSource, MetricDefinition, Sample, Deadband } from './sources/types.js';
 export { ConfigError, loadEdgeConfig, loadHostConfig, parseEdgeConfig, parseHostConfig } from './config/index.js';
 export type { EdgeConfig, HostConfig } from './config/index.js';
+export {
+  HostApplication,
+  createHostApplication,
+  type HostApplicationOptions,
+  type HostEvents,
+  type HostSnapshot,
+  type HostState,
+  type HostTransport,
+  type MetricUpdate,
+  type RebirthOptions,
+} from './host/index.js';
+export { createHttpServer, type HttpServer, type HttpServerOptions } from './web/index.js';

@@ -5,6 +5,7 @@ import { isSparkplugError } from '../errors.js';
 import { decodeCommand } from './decode-command.js';
 import { demoCommand } from './demo.js';
 import { edgeCommand } from './edge-command.js';
+import { hostCommand } from './host-command.js';
 import { createLogger } from './logger.js';
 import { runUntilSignal } from './signals.js';
 import { startSniffer } from './sniff.js';
@@ -24,6 +25,12 @@ program
   .description('run an edge node')
   .requiredOption('-c, --config <file>', 'edge YAML config (see config/edge.example.yaml)')
   .action((o: { config: string }) => edgeCommand(o.config));
+
+program
+  .command('host')
+  .description('run a host application with its HTTP API')
+  .requiredOption('-c, --config <file>', 'host YAML config')
+  .action((o: { config: string }) => hostCommand(o.config));
 
 program
   .command('demo')

@@ -1,0 +1,170 @@
+/**
+ * What each edge message does to the live model (births replace, data updates, deaths mark stale),
+ * once `Ingest` has decoded it and put it in seq order.
+ */
+import type { Logger } from 'pino';
+import type { DecodedMetric, DecodedPayload, Int64 } from '../payload/types.js';
+import { birthTable, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
+
+export interface UpdateContext {
+  readonly counters: HostCounters;
+  readonly log: Logger | undefined;
+  now(): number;
+  requestRebirth(node: NodeModel, reason: RebirthReason): void;
+  /** An NBIRTH arrived: any rebirth request for the node is answered. */
+  born(node: NodeModel): void;
+  emit<K extends keyof HostEvents>(event: K, ...args: HostEvents[K]): void;
+}
+
+const BDSEQ_METRIC = 'bdSeq';
+
+export class ModelUpdater {
+  constructor(private readonly ctx: UpdateContext) {}
+
+  apply(node: NodeModel, msg: SequencedMessage, p: DecodedPayload): void {
+    switch (msg.verb) {
+      case 'NDATA':
+        this.data(node, undefined, node.metrics, p);
+        return;
+      case 'DBIRTH':
+        this.deviceBirth(node, msg.device, p);
+        return;
+      case 'DDATA': {
+        const d = node.devices.get(msg.device);
+        // HP-7: data from a device the host has no (current) DBIRTH for
+        if (d === undefined || !d.online) this.ctx.requestRebirth(node, 'unknownDevice');
+        else this.data(node, msg.device, d.metrics, p);
+        return;
+      }
+      case 'DDEATH':
+        this.deviceDeath(node, msg.device, p);
+        return;
+      default: {
+        const never: never = msg;
+        this.ctx.log?.warn({ msg: never }, 'unexpected message');
+      }
+    }
+  }
+
+  nodeBirth(node: NodeModel, p: DecodedPayload, seq: number): void {
+    const ts = p.timestamp ?? this.ctx.now();
+    const { table, rejected } = birthTable(p.metrics ?? [], ts);
+    if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, rejected }, 'NBIRTH metrics without name or datatype ignored');
+    const bdSeq = table.byNameOnly(BDSEQ_METRIC)?.value;
+    node.clearReorder();
+    // Q1: any seq 0..255 on NBIRTH is the new baseline
+    node.lastSeq = seq;
+    node.metrics = table;
+    node.bdSeq = typeof bdSeq === 'number' || typeof bdSeq === 'bigint' ? bdSeq : undefined;
+    if (node.bdSeq === undefined) this.ctx.log?.warn({ group: node.group, node: node.id }, 'NBIRTH without a bdSeq metric');
+    node.online = true;
+    node.stale = false;
+    node.staleSince = undefined;
+    node.birthTimestamp = ts;
+    // HP-4: known devices stay offline and stale until their own DBIRTH of this session
+    const now = this.ctx.now();
+    for (const d of node.devices.values()) {
+      if (d.online) d.staleSince = now;
+      d.online = false;
+      d.metrics.markStale();
+    }
+    this.ctx.born(node);
+    this.ctx.emit('nodeBirth', { group: node.group, node: node.id, bdSeq: node.bdSeq, timestamp: ts });
+    this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, metrics: birthUpdates(table) });
+  }
+
+  private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
+    const ts = p.timestamp ?? this.ctx.now();
+    const { table, rejected } = birthTable(p.metrics ?? [], ts);
+    if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, device, rejected }, 'DBIRTH metrics without name or datatype ignored');
+    const d = node.device(device);
+    d.metrics = table;
+    d.online = true;
+    d.staleSince = undefined;
+    d.birthTimestamp = ts;
+    this.ctx.emit('deviceBirth', { group: node.group, node: node.id, device, timestamp: ts });
+    this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: birthUpdates(table) });
+  }
+
+  private deviceDeath(node: NodeModel, device: string, p: DecodedPayload): void {
+    const d = node.devices.get(device);
+    if (d === undefined || !d.online) return;
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-offline]
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-tags-stale] at the DDEATH payload time (HP-9)
+    const ts = p.timestamp ?? this.ctx.now();
+    d.online = false;
+    d.staleSince = ts;
+    d.metrics.markStale();
+    this.ctx.emit('deviceDeath', { group: node.group, node: node.id, device, timestamp: ts });
+  }
+
+  private data(node: NodeModel, device: string | undefined, table: MetricTable, p: DecodedPayload): void {
+    const fallbackTs = p.timestamp ?? this.ctx.now();
+    const metrics = p.metrics ?? [];
+    const updates: MetricUpdate[] = [];
+    let unknown = 0;
+    for (const m of metrics) {
+      const slot = table.find(m);
+      if (slot === undefined) unknown++;
+      else updates.push(this.update(slot, m, fallbackTs));
+    }
+    if (unknown > 0) {
+      this.ctx.log?.warn({ group: node.group, node: node.id, device, unknown }, 'metrics not declared in the birth');
+      // HP-7: an unknown alias or a metric not in the birth
+      this.ctx.requestRebirth(node, 'unknownMetric');
+    }
+    if (updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: updates });
+  }
+
+  /** Historical values update the model only when newer than what it holds; the event carries every one. */
+  private update(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): MetricUpdate {
+    const timestamp = m.timestamp ?? fallbackTs;
+    const value = m.value ?? null;
+    const isHistorical = m.isHistorical === true;
+    if (isHistorical) this.ctx.counters.historicalMetrics++;
+    if (!isHistorical || timestamp > slot.timestamp) {
+      slot.value = value;
+      slot.timestamp = timestamp;
+      if (m.properties !== undefined) slot.properties = { ...slot.properties, ...m.properties };
+    }
+    return { name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties: m.properties };
+  }
+
+  nodeDeath(node: NodeModel, p: DecodedPayload): void {
+    const bdSeq = p.metrics?.find((m) => m.name === BDSEQ_METRIC)?.value;
+    // HP-1 / HP-2 / Q17: only the Will or death of the current session counts; a late Will of an
+    // older session or the broker's copy of an NDEATH already handled is ignored.
+    if (!node.online || !sameBdSeq(node.bdSeq, bdSeq)) {
+      this.ctx.counters.staleDeaths++;
+      this.ctx.log?.debug({ group: node.group, node: node.id, bdSeq: String(bdSeq) }, 'NDEATH of another session ignored');
+      return;
+    }
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline]
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale]
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline]
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-tags-stale] all at host time (HP-3)
+    const now = this.ctx.now();
+    node.markStale(now, true);
+    node.clearReorder();
+    node.lastSeq = undefined;
+    this.ctx.emit('nodeDeath', { group: node.group, node: node.id, bdSeq: node.bdSeq, timestamp: now });
+  }
+}
+
+/**
+ * A birth without a bdSeq metric cannot be paired (non-compliant edge): then any NDEATH ends it.
+ * Compared as decimal strings: 3 and 3n are the same bdSeq, and nothing here can throw.
+ */
+function sameBdSeq(birth: Int64 | undefined, death: unknown): boolean {
+  if (birth === undefined) return true;
+  return (typeof death === 'number' || typeof death === 'bigint') && String(death) === String(birth);
+}
+
+function birthUpdates(table: MetricTable): MetricUpdate[] {
+  const out: MetricUpdate[] = [];
+  for (const s of table.slots()) {
+    out.push({ name: s.name, alias: s.alias, type: s.type, value: s.value, timestamp: s.timestamp, isHistorical: false, properties: s.properties });
+  }
+  return out;
+}

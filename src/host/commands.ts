@@ -1,0 +1,33 @@
+/** NCMD/DCMD payloads sent by the host: metric writes and the rebirth request. */
+import type { Metric, MetricValue, Payload } from '../payload/types.js';
+import type { MetricSlot } from './model.js';
+
+export const REBIRTH_METRIC = 'Node Control/Rebirth';
+
+/**
+ * [tck-id-operational-behavior-data-commands-ncmd-rebirth-verb] sent on NCMD
+ * [tck-id-operational-behavior-data-commands-ncmd-rebirth-name] [tck-id-operational-behavior-data-commands-ncmd-rebirth-value]
+ * Name + Boolean datatype + true, never alias-only (Q14: the TCK only scores the value when datatype 11 is present).
+ * [tck-id-payloads-ncmd-timestamp] payload timestamp; [tck-id-payloads-ncmd-seq] no seq.
+ */
+export function rebirthPayload(now: number): Payload {
+  return { timestamp: now, metrics: [{ name: REBIRTH_METRIC, type: 'Boolean', value: true }] };
+}
+
+/**
+ * A write of one metric, typed by its birth datatype ([tck-id-operational-behavior-data-commands-ncmd-metric-value]
+ * [tck-id-operational-behavior-data-commands-dcmd-metric-value]).
+ *
+ * Aliased metrics are addressed by alias only ([tck-id-payloads-alias-data-cmd-requirement], E-ALIAS-DATA); the
+ * datatype is included anyway (Q14: the TCK compares the DCMD datatype with the DBIRTH's). Metrics born without
+ * an alias go by name. For a TCK SendCommandTest run, command non-aliased metrics: the TCK wants a name (Q14).
+ * [tck-id-payloads-ncmd-timestamp] [tck-id-payloads-dcmd-timestamp] payload timestamp;
+ * [tck-id-payloads-ncmd-seq] [tck-id-payloads-dcmd-seq] no seq.
+ */
+export function writePayload(slot: MetricSlot, value: MetricValue, now: number): Payload {
+  const metric: Metric =
+    slot.alias === undefined
+      ? { name: slot.name, type: slot.type, value, timestamp: now }
+      : { alias: slot.alias, type: slot.type, value, timestamp: now };
+  return { timestamp: now, metrics: [metric] };
+}

@@ -1,0 +1,359 @@
+/**
+ * The Sparkplug host application: one explicit state machine over an injected MQTT transport.
+ *
+ *   offline ──start──▶ connecting ──CONNACK, SUBSCRIBE, STATE birth──▶ online
+ *                          ▲                                            │ link lost
+ *                          └────────────────────────────────────────────┘
+ *   connecting | online ──stop──▶ closing (offline STATE, DISCONNECT) ──▶ offline
+ *
+ * The STATE timestamp T is taken when the transport asks for the Will before a CONNECT; the birth
+ * after that CONNACK reuses it. The live model, seq checking and rebirth requests are delegated to
+ * `Ingest`, `HostModel` and `RebirthScheduler`.
+ */
+import type { Logger } from 'pino';
+import { ErrorCodes, SparkplugError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { encodePayload } from '../payload/index.js';
+import type { MetricTypeName, MetricValue } from '../payload/types.js';
+import { NAMESPACE, assertValidId, decodeState, encodeState, formatTopic, parseTopic } from '../topic/index.js';
+import type { ConnectInfo, DisconnectInfo } from '../transport/index.js';
+import { rebirthPayload, writePayload } from './commands.js';
+import { Ingest } from './ingest.js';
+import { HostModel, type NodeModel } from './model.js';
+import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
+import { modelStats, snapshotModel, type HostSnapshot, type ModelStats } from './snapshot.js';
+import type { HostApplicationOptions, HostCounters, HostEvents, HostState, HostWillMessage, RebirthReason } from './types.js';
+
+const ALLOWED: Record<HostState, readonly HostState[]> = {
+  offline: ['connecting'],
+  connecting: ['online', 'closing'],
+  online: ['connecting', 'closing'],
+  closing: ['offline'],
+};
+
+export class HostApplication extends TypedEmitter<HostEvents> {
+  readonly hostId: string;
+  readonly counters: HostCounters = {
+    messages: 0,
+    invalidMessages: 0,
+    decodeErrors: 0,
+    gaps: 0,
+    rebirthsRequested: 0,
+    rebirthsDeduplicated: 0,
+    staleDeaths: 0,
+    historicalMetrics: 0,
+    stateReasserts: 0,
+  };
+  private stateValue: HostState = 'offline';
+  private readonly model = new HostModel();
+  private readonly ingest: Ingest;
+  private readonly scheduler: RebirthScheduler;
+  private readonly groups: ReadonlySet<string> | undefined;
+  private readonly stateTopic: string;
+  private readonly autoRebirth: boolean;
+  private readonly staleAfterReconnectMs: number;
+  private readonly log: Logger | undefined;
+  private readonly now: () => number;
+  /** T of the Will handed to the transport for the latest CONNECT attempt. */
+  private willTs: number | undefined;
+  /** T of the connected session (its Will and its birth); undefined while not connected. */
+  private sessionTs: number | undefined;
+  private connections = 0;
+  private staleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(readonly options: HostApplicationOptions) {
+    super();
+    // [tck-id-host-topic-phid-death-topic] the STATE topic is built from a valid host id
+    assertValidId(options.hostId, 'host');
+    this.hostId = options.hostId;
+    this.stateTopic = formatTopic({ kind: 'state', hostId: options.hostId });
+    const r = resolveRebirthOptions(options.rebirth ?? {});
+    this.autoRebirth = r.enabled;
+    this.staleAfterReconnectMs = r.staleAfterReconnectMs;
+    this.groups = options.groups === undefined ? undefined : new Set(options.groups);
+    this.log = options.logger?.child({ hostId: options.hostId });
+    this.now = options.now ?? Date.now;
+    this.scheduler = new RebirthScheduler({
+      ratePerSecond: r.maxPerSecond,
+      burst: r.burst,
+      retryAfterMs: r.retryAfterMs,
+      now: this.now,
+      random: options.random ?? Math.random,
+      send: (node, reason) => this.sendRebirth(node, reason),
+    });
+    this.ingest = new Ingest({
+      model: this.model,
+      counters: this.counters,
+      log: this.log,
+      reorderWindowMs: r.reorderWindowMs,
+      now: this.now,
+      requestRebirth: (node, reason) => {
+        // Rebirth NCMDs only inside a session whose STATE birth has gone out ([tck-id-host-topic-phid-birth-message]).
+        if (this.autoRebirth && this.stateValue === 'online') this.enqueueRebirth(node, reason);
+      },
+      born: (node) => this.scheduler.answered(node),
+      emit: (event, ...args) => this.emit(event, ...args),
+    });
+  }
+
+  get state(): HostState {
+    return this.stateValue;
+  }
+
+  /**
+   * The STATE Will for the next CONNECT: the transport calls this before EVERY attempt.
+   * [tck-id-host-topic-phid-death-payload-timestamp-connect] T = UTC now at this CONNECT, remembered for the birth
+   */
+  willMessage(): HostWillMessage {
+    const ts = Math.max(this.now(), this.willTs ?? 0);
+    this.willTs = ts;
+    // [tck-id-host-topic-phid-death-required] [tck-id-host-topic-phid-death-qos] QoS 1
+    // [tck-id-host-topic-phid-death-retain] retained [tck-id-host-topic-phid-death-payload] {"online":false,"timestamp":T}
+    return { topic: this.stateTopic, payload: encodeState({ online: false, timestamp: ts }), qos: 1, retain: true };
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== 'offline') throw new SparkplugError(ErrorCodes.LIFECYCLE, 'host application already started');
+    const t = this.options.transport;
+    this.unsubscribe.push(
+      t.on('connect', (info) => void this.onConnect(info)),
+      t.on('disconnect', (info) => this.onDisconnect(info)),
+      t.on('message', (topic, payload) => this.onMessage(topic, payload)),
+    );
+    this.transition('connecting');
+    await t.start();
+  }
+
+  /** Publishes the offline STATE (current time, QoS 1, retained), then disconnects. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stateValue === 'offline' || this.stateValue === 'closing') return;
+    this.transition('closing');
+    this.quiesce();
+    try {
+      await this.options.transport.stop({
+        // [tck-id-operational-behavior-host-application-termination] offline STATE before DISCONNECT
+        // [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] current time, never older than the Will's T
+        // [tck-id-operational-behavior-host-application-death-qos] [tck-id-operational-behavior-host-application-death-retained]
+        beforeDisconnect: () => this.publishState(false, Math.max(this.now(), this.willTs ?? 0)),
+      });
+    } finally {
+      for (const off of this.unsubscribe.splice(0)) off();
+      this.sessionTs = undefined;
+      this.transition('offline');
+    }
+  }
+
+  /**
+   * Writes one metric with its birth datatype: NCMD (device undefined) or DCMD.
+   * Rejects with NOT_ONLINE (host, node or device offline), UNKNOWN_METRIC (not in the birth) or
+   * ENCODE (value does not fit the datatype).
+   */
+  async writeMetric(group: string, node: string, device: string | undefined, name: string, value: MetricValue): Promise<void> {
+    if (this.stateValue !== 'online') throw new SparkplugError(ErrorCodes.NOT_ONLINE, 'host application is not online');
+    const n = this.model.findNode(group, node);
+    if (n === undefined || !n.online) throw new SparkplugError(ErrorCodes.NOT_ONLINE, `edge node ${group}/${node} is not online`);
+    let table = n.metrics;
+    if (device !== undefined) {
+      const d = n.devices.get(device);
+      if (d === undefined || !d.online) throw new SparkplugError(ErrorCodes.NOT_ONLINE, `device ${group}/${node}/${device} is not online`);
+      table = d.metrics;
+    }
+    // [tck-id-operational-behavior-data-commands-ncmd-metric-name] [tck-id-operational-behavior-data-commands-dcmd-metric-name]
+    const slot = table.byNameOnly(name);
+    if (slot === undefined) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `no metric ${JSON.stringify(name)} in the birth of ${group}/${node}${device === undefined ? '' : `/${device}`}`);
+    const bytes = encodePayload(writePayload(slot, value, this.now()));
+    // [tck-id-topics-ncmd-topic] [tck-id-topics-dcmd-topic]
+    const topic = device === undefined ? formatTopic({ kind: 'node', type: 'NCMD', group, node }) : formatTopic({ kind: 'device', type: 'DCMD', group, node, device });
+    // [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-retain] QoS 0, not retained
+    await this.options.transport.publish(topic, bytes, { qos: 0, retain: false });
+  }
+
+  /** Asks one edge node to re-birth, through the same de-duplication and rate limit as automatic requests. */
+  requestRebirth(group: string, node: string): RebirthRequestResult {
+    if (this.stateValue !== 'online') throw new SparkplugError(ErrorCodes.NOT_ONLINE, 'host application is not online');
+    return this.enqueueRebirth(this.model.node(group, node), 'manual');
+  }
+
+  /** A JSON-able copy of the live model (see snapshot.ts for the encoding of bigint and bytes). */
+  snapshot(): HostSnapshot {
+    return snapshotModel(this.hostId, this.stateValue, this.counters, this.model);
+  }
+
+  /** Whether the model holds this edge node (born, dead or only heard of); never creates it. */
+  hasNode(group: string, node: string): boolean {
+    return this.model.findNode(group, node) !== undefined;
+  }
+
+  /** The birth datatype of a metric (device undefined: a node metric), or undefined when not in the model. */
+  metricType(group: string, node: string, device: string | undefined, name: string): MetricTypeName | undefined {
+    const n = this.model.findNode(group, node);
+    const table = device === undefined ? n?.metrics : n?.devices.get(device)?.metrics;
+    return table?.byNameOnly(name)?.type;
+  }
+
+  /** Counts of nodes, devices and metrics held, without copying the model (for gauges). */
+  stats(): ModelStats {
+    return modelStats(this.model);
+  }
+
+  /** A throwing event listener must not abort a model update or escape into the transport. */
+  protected override emit<K extends keyof HostEvents>(event: K, ...args: HostEvents[K]): void {
+    try {
+      super.emit(event, ...args);
+    } catch (err) {
+      this.log?.error({ err, event }, 'event listener threw');
+    }
+  }
+
+  private transition(to: HostState): void {
+    const from = this.stateValue;
+    if (!ALLOWED[from].includes(to)) throw new SparkplugError(ErrorCodes.LIFECYCLE, `host application cannot go from ${from} to ${to}`);
+    this.stateValue = to;
+    this.log?.info({ from, to }, 'host application state');
+    this.emit('stateChanged', from, to);
+  }
+
+  private async onConnect(info: ConnectInfo): Promise<void> {
+    if (this.stateValue !== 'connecting') return;
+    const connection = ++this.connections;
+    const ts = this.connectTimestamp(info);
+    this.sessionTs = ts;
+    try {
+      // [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe]
+      // Own STATE and the whole namespace before the birth; literally spBv1.0/# also with a groups filter (Q10).
+      await this.options.transport.subscribe([
+        { topic: `${NAMESPACE}/#`, qos: 1 },
+        { topic: this.stateTopic, qos: 1 },
+      ]);
+      if (connection !== this.connections || this.stateValue !== 'connecting') return;
+      // [tck-id-host-topic-phid-birth-message] [tck-id-payloads-state-birth] first PUBLISH of the session
+      // [tck-id-host-topic-phid-birth-payload-timestamp] same T as this CONNECT's Will
+      const birth = this.publishState(true, ts);
+      // Online as soon as the birth is on its way: later publishes (rebirth NCMDs) follow it on the wire.
+      this.transition('online');
+      await birth;
+      this.scheduleStaleCheck(connection);
+    } catch (err) {
+      this.log?.warn({ err }, 'session setup failed; waiting for the next connection');
+    }
+  }
+
+  /**
+   * T of this connection: the timestamp of the Will its CONNECT carried (the transport reports it),
+   * so the birth matches the Will even if `willMessage()` was called again since. Falls back to the
+   * last T handed out (or now) when the transport was not wired to `willMessage()`.
+   */
+  private connectTimestamp(info: ConnectInfo): number {
+    const will = info.will;
+    if (will !== undefined && will.topic === this.stateTopic) {
+      try {
+        return decodeState(will.payload).timestamp;
+      } catch {
+        // not our Will's format: fall through
+      }
+    }
+    this.log?.warn('transport connected without the host STATE Will; wire MqttSessionOptions.will to willMessage()');
+    return this.willTs ?? this.now();
+  }
+
+  private onDisconnect(info: DisconnectInfo): void {
+    if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
+    const { reason, server } = info;
+    this.log?.warn({ reason, server, err: info.error }, 'MQTT session lost; every known edge node is stale until it births again');
+    this.quiesce();
+    this.sessionTs = undefined;
+    // H-LOST-SERVER-STALE (tck-not-testable): the link is gone, so nothing the host holds is current; the
+    // seq baselines are lost too, so data before a new NBIRTH leads to a rebirth request (HP-7).
+    const now = this.now();
+    for (const n of this.model.nodes()) {
+      n.lastSeq = undefined;
+      if (n.online) n.markStale(now, false);
+    }
+    if (this.stateValue === 'online') this.transition('connecting');
+  }
+
+  /** Stops every timer: pending rebirths, reorder windows, the stale check. */
+  private quiesce(): void {
+    clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
+    this.scheduler.clear();
+    for (const n of this.model.nodes()) n.clearReorder();
+  }
+
+  /** After a reconnect, nodes that were online and have not re-birthed on their own within the window are asked. */
+  private scheduleStaleCheck(connection: number): void {
+    let any = false;
+    for (const n of this.model.nodes()) any ||= n.online && n.stale;
+    if (!any || !this.autoRebirth) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined;
+      if (connection !== this.connections || this.stateValue !== 'online') return;
+      // Nodes already asked in this session (their data arrived without an NBIRTH) are not asked twice.
+      for (const n of this.model.nodes()) {
+        if (n.online && n.stale && !this.scheduler.isOutstanding(n)) this.enqueueRebirth(n, 'staleAfterReconnect');
+      }
+    }, this.staleAfterReconnectMs);
+  }
+
+  private onMessage(topic: string, payload: Uint8Array): void {
+    // Never throw into the transport: a bad message or a failing event listener is logged and dropped.
+    try {
+      let t;
+      try {
+        t = parseTopic(topic);
+      } catch (err) {
+        this.counters.invalidMessages++;
+        this.log?.debug({ topic, err }, 'ignoring a message on a non-Sparkplug topic');
+        return;
+      }
+      if (t.kind === 'state') this.onState(t.hostId, payload);
+      else if (this.groups === undefined || this.groups.has(t.group)) this.ingest.handle(t, payload);
+    } catch (err) {
+      this.log?.error({ err, topic }, 'message handling failed');
+    }
+  }
+
+  private onState(hostId: string, payload: Uint8Array): void {
+    if (hostId !== this.hostId) return;
+    let state;
+    try {
+      state = decodeState(payload);
+    } catch (err) {
+      this.counters.invalidMessages++;
+      this.log?.warn({ err }, 'ignoring a malformed STATE for our own host id');
+      return;
+    }
+    const ts = this.sessionTs;
+    // Q16: an offline STATE older than this session's Will is history (e.g. our previous Will, retained).
+    if (state.online || ts === undefined || state.timestamp < ts || this.stateValue !== 'online') return;
+    // [tck-id-message-flow-hid-sparkplug-state-message-delivered] re-assert at once with the same timestamp
+    this.counters.stateReasserts++;
+    this.log?.warn({ timestamp: state.timestamp }, 'own STATE declared offline; re-asserting online');
+    this.publishState(true, ts).catch((err: unknown) => this.log?.warn({ err }, 'STATE re-assert failed'));
+  }
+
+  private publishState(online: boolean, timestamp: number): Promise<void> {
+    // [tck-id-host-topic-phid-birth-qos] [tck-id-host-topic-phid-birth-retain] QoS 1, retained
+    // [tck-id-host-topic-phid-birth-payload] {"online":true|false,"timestamp":T}
+    return this.options.transport.publish(this.stateTopic, encodeState({ online, timestamp }), { qos: 1, retain: true });
+  }
+
+  private enqueueRebirth(node: NodeModel, reason: RebirthReason): RebirthRequestResult {
+    const result = this.scheduler.request(node, reason);
+    if (result === 'duplicate') this.counters.rebirthsDeduplicated++;
+    return result;
+  }
+
+  private sendRebirth(node: NodeModel, reason: RebirthReason): void {
+    node.counters.rebirthsRequested++;
+    this.counters.rebirthsRequested++;
+    this.log?.info({ group: node.group, node: node.id, reason }, 'requesting rebirth');
+    const topic = formatTopic({ kind: 'node', type: 'NCMD', group: node.group, node: node.id });
+    // [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-payloads-ncmd-qos] QoS 0, not retained
+    this.options.transport
+      .publish(topic, encodePayload(rebirthPayload(this.now())), { qos: 0, retain: false })
+      .catch((err: unknown) => this.log?.warn({ err, group: node.group, node: node.id }, 'rebirth request not sent'));
+    this.emit('rebirthRequested', { group: node.group, node: node.id, reason });
+  }
+}

@@ -1,0 +1,20 @@
+/** The Sparkplug host application: STATE certificate, live model, seq checking, rebirth scheduling. */
+export { HostApplication } from './host-application.js';
+export { REBIRTH_METRIC } from './commands.js';
+export type { RebirthRequestResult } from './rebirth.js';
+export type { DeviceSnapshot, HostSnapshot, JsonValue, MetricSnapshot, ModelStats, NodeSnapshot } from './snapshot.js';
+export { createHostApplication, type HostFromConfigOptions } from './from-config.js';
+export type {
+  DeviceRef,
+  HostApplicationOptions,
+  HostCounters,
+  HostEvents,
+  HostState,
+  HostTransport,
+  HostWillMessage,
+  MetricUpdate,
+  NodeCounters,
+  NodeRef,
+  RebirthOptions,
+  RebirthReason,
+} from './types.js';

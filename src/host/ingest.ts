@@ -1,0 +1,193 @@
+/**
+ * Edge traffic in: decoding (with the birth datatypes), seq checking per edge node and the reorder
+ * window; `ModelUpdater` applies what comes out in order. Nothing here throws for any input: bad
+ * messages are logged, counted and answered with a rebirth request.
+ */
+import { decodePayload } from '../payload/index.js';
+import type { DecodedPayload } from '../payload/types.js';
+import type { SparkplugTopic } from '../topic/index.js';
+import { ModelUpdater, type UpdateContext } from './apply.js';
+import type { HostModel, MetricTable, NodeModel, SequencedMessage } from './model.js';
+
+export type EdgeTopic = Exclude<SparkplugTopic, { kind: 'state' }>;
+
+export interface IngestContext extends UpdateContext {
+  readonly model: HostModel;
+  readonly reorderWindowMs: number;
+}
+
+export class Ingest {
+  private readonly updater: ModelUpdater;
+
+  constructor(private readonly ctx: IngestContext) {
+    this.updater = new ModelUpdater(ctx);
+  }
+
+  handle(t: EdgeTopic, bytes: Uint8Array): void {
+    let msg: SequencedMessage;
+    switch (t.type) {
+      case 'NCMD':
+      case 'DCMD':
+        // Commands (ours and other hosts') come back through spBv1.0/#: not edge state.
+        return;
+      case 'NDEATH':
+        this.nodeDeath(this.count(t), bytes);
+        return;
+      case 'NBIRTH': {
+        const node = this.count(t);
+        const p = this.decode(node, undefined, bytes);
+        const seq = p === undefined ? undefined : this.seqOf(node, p);
+        if (p !== undefined && seq !== undefined) this.updater.nodeBirth(node, p, seq);
+        return;
+      }
+      case 'NDATA':
+        msg = { verb: 'NDATA' };
+        break;
+      case 'DBIRTH':
+      case 'DDATA':
+      case 'DDEATH':
+        msg = { verb: t.type, device: t.device };
+        break;
+      default: {
+        const never: never = t;
+        this.ctx.log?.warn({ topic: never }, 'unexpected topic');
+        return;
+      }
+    }
+    const node = this.count(t);
+    if (node.lastSeq === undefined) {
+      // HP-7: data, DBIRTH or DDEATH before any NBIRTH (host started mid-session, or after its reconnect)
+      this.ctx.requestRebirth(node, 'noBirth');
+      return;
+    }
+    const p = this.decode(node, this.tableFor(node, msg), bytes);
+    const seq = p === undefined ? undefined : this.seqOf(node, p);
+    if (p === undefined || seq === undefined) return;
+    // [tck-id-payloads-sequence-num-incrementing] one counter over NBIRTH, DBIRTH, NDATA, DDATA, DDEATH (HP-5)
+    const expected = (node.lastSeq + 1) & 0xff;
+    if (seq === expected) {
+      node.lastSeq = seq;
+      this.updater.apply(node, msg, p);
+      this.drain(node);
+    } else {
+      this.outOfOrder(node, msg, bytes, seq, expected);
+    }
+  }
+
+  private count(t: EdgeTopic): NodeModel {
+    const node = this.ctx.model.node(t.group, t.node);
+    node.counters.messages++;
+    this.ctx.counters.messages++;
+    return node;
+  }
+
+  private tableFor(node: NodeModel, msg: SequencedMessage): MetricTable | undefined {
+    switch (msg.verb) {
+      case 'NDATA':
+        return node.metrics;
+      case 'DDATA':
+        return node.devices.get(msg.device)?.metrics;
+      case 'DBIRTH':
+      case 'DDEATH':
+        return undefined;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  private decode(node: NodeModel, table: MetricTable | undefined, bytes: Uint8Array): DecodedPayload | undefined {
+    try {
+      return decodePayload(bytes, table === undefined ? {} : { resolveType: table.resolveType });
+    } catch (err) {
+      this.malformed(node, err, 'payload does not decode');
+      return undefined;
+    }
+  }
+
+  private malformed(node: NodeModel, err: unknown, what: string): void {
+    node.counters.decodeErrors++;
+    this.ctx.counters.decodeErrors++;
+    this.ctx.log?.warn({ group: node.group, node: node.id, err }, what);
+    // HP-7: a malformed payload leaves the model unknown; ask for the full state again
+    this.ctx.requestRebirth(node, 'decodeError');
+  }
+
+  private seqOf(node: NodeModel, p: DecodedPayload): number | undefined {
+    const seq = p.seq;
+    // [tck-id-payloads-sequence-num-req-nbirth] seq is required and 0..255 on every sequenced message
+    if (typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= 255) return seq;
+    this.malformed(node, undefined, `missing or invalid seq ${String(seq)}`);
+    return undefined;
+  }
+
+  private outOfOrder(node: NodeModel, msg: SequencedMessage, bytes: Uint8Array, seq: number, expected: number): void {
+    // Within half the seq space ahead = a later message (a gap); behind = a duplicate or a late straggler.
+    if (((seq - expected) & 0xff) >= 128) {
+      this.ctx.log?.debug({ group: node.group, node: node.id, seq, expected }, 'late or duplicate message dropped');
+      return;
+    }
+    const pending = (node.pending ??= new Map());
+    if (pending.size === 0) {
+      node.counters.gaps++;
+      this.ctx.counters.gaps++;
+      this.ctx.log?.info({ group: node.group, node: node.id, seq, expected }, 'seq gap');
+    }
+    pending.set(seq, { msg, bytes });
+    if (this.ctx.reorderWindowMs <= 0) {
+      this.reorderTimeout(node);
+    } else if (node.reorderTimer === undefined) {
+      // [tck-id-operational-behavior-host-reordering-start] the gap starts the reorder timer
+      node.reorderTimer = setTimeout(() => this.reorderTimeout(node), this.ctx.reorderWindowMs);
+    }
+  }
+
+  /** Applies buffered messages that are now in order; the gap closed in time cancels the timer. */
+  private drain(node: NodeModel): void {
+    const pending = node.pending;
+    if (pending === undefined || node.lastSeq === undefined) return;
+    for (let next = (node.lastSeq + 1) & 0xff, b = pending.get(next); b !== undefined; b = pending.get(next)) {
+      pending.delete(next);
+      this.replay(node, b.msg, b.bytes, next);
+      next = (next + 1) & 0xff;
+    }
+    // [tck-id-operational-behavior-host-reordering-success] missing message arrived in time: no rebirth
+    if (pending.size === 0) node.clearReorder();
+  }
+
+  private reorderTimeout(node: NodeModel): void {
+    const pending = node.pending;
+    node.clearReorder();
+    // [tck-id-operational-behavior-host-reordering-rebirth] the gap was not filled in time
+    this.ctx.requestRebirth(node, 'seqGap');
+    if (pending === undefined || node.lastSeq === undefined) return;
+    // Resync: the held messages become the new baseline, in seq order; the rebirth brings the rest.
+    const base = node.lastSeq;
+    const seqs = [...pending.keys()].sort((a, b) => ((a - base) & 0xff) - ((b - base) & 0xff));
+    for (const seq of seqs) {
+      const b = pending.get(seq);
+      if (b !== undefined) this.replay(node, b.msg, b.bytes, seq);
+    }
+  }
+
+  private replay(node: NodeModel, msg: SequencedMessage, bytes: Uint8Array, seq: number): void {
+    node.lastSeq = seq;
+    const p = this.decode(node, this.tableFor(node, msg), bytes);
+    if (p !== undefined) this.updater.apply(node, msg, p);
+  }
+
+  private nodeDeath(node: NodeModel, bytes: Uint8Array): void {
+    let p: DecodedPayload;
+    try {
+      p = decodePayload(bytes);
+    } catch (err) {
+      // No rebirth: a node that is dying cannot answer one.
+      node.counters.decodeErrors++;
+      this.ctx.counters.decodeErrors++;
+      this.ctx.log?.warn({ group: node.group, node: node.id, err }, 'NDEATH does not decode');
+      return;
+    }
+    this.updater.nodeDeath(node, p);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The host's HTTP server (fastify): JSON API, Prometheus metrics and a health check.
+ *
+ *   GET  /api/state     the whole model (HostSnapshot)
+ *   POST /api/rebirth   {group, node}                          → 202 | 404 | 409
+ *   POST /api/write     {group, node, device?, metric, value}   → 200 | 400 | 404 | 409
+ *   GET  /metrics       Prometheus text format
+ *   GET  /healthz       200 while the host is online, else 503
+ *
+ * Every error answer is {code, message} (see errors.ts).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerApi } from './api.js';
+import { HttpError, toHttpError } from './errors.js';
+import { createMetricsRegistry } from './metrics.js';
+import type { WebHost } from './types.js';
+
+export interface HttpServerOptions {
+  /** 0 = any free port (see `HttpServer.port`). */
+  readonly port: number;
+  /** Interface to listen on, e.g. 127.0.0.1 (default) or 0.0.0.0 in a container. */
+  readonly host?: string | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export interface HttpServer {
+  /** The port actually bound. */
+  readonly port: number;
+  /** http://<host>:<port> */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Builds the app without listening (for inject-style use and embedding). */
+export function buildHttpApp(host: WebHost, logger?: Logger): FastifyInstance {
+  const app = Fastify({
+    // Our own pino logs the failures that matter; per-request logs would drown the host's.
+    logger: false,
+    // Reject, never coerce or strip: {"node": 5} is a client bug to report, not "5".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toHttpError(err);
+    if (e.statusCode >= 500) logger?.error({ err, url: req.url }, 'HTTP request failed');
+    void reply.code(e.statusCode).send(e.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(new HttpError(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON());
+  });
+
+  registerApi(app, host);
+
+  const registry = createMetricsRegistry(host);
+  app.get('/metrics', async (_req, reply) => {
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+
+  // For container health checks: healthy = STATE online on an MQTT server.
+  app.get('/healthz', async (_req, reply) => {
+    const online = host.state === 'online';
+    return reply.code(online ? 200 : 503).send({ status: online ? 'ok' : 'unavailable', hostId: host.hostId, state: host.state });
+  });
+  return app;
+}
+
+export async function createHttpServer(host: WebHost, opts: HttpServerOptions): Promise<HttpServer> {
+  const app = buildHttpApp(host, opts.logger);
+  const address = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port, host: address });
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : opts.port;
+  const urlHost = address.includes(':') ? `[${address}]` : address;
+  return { port, url: `http://${urlHost}:${port}`, app, close: () => app.close() };
+}
