@@ -11,7 +11,7 @@ describe('edge config: valid files', () => {
     assert.deepEqual(c.mqtt.servers, ['mqtt://127.0.0.1:1883']);
     assert.equal(c.mqtt.protocolVersion, 4);
     assert.deepEqual(c.mqtt.backoff, { initialMs: 1000, maxMs: 30000 });
-    assert.deepEqual(c.sparkplug, { groupId: 'Plant1', edgeNodeId: 'Line4', primaryHostId: 'scada', useAliases: true, sendNamesInData: false });
+    assert.deepEqual(c.sparkplug, { groupId: 'Plant1', edgeNodeId: 'Line4', primaryHostId: 'scada', useAliases: true, sendNamesInData: false, datatypesInData: false });
     assert.equal(c.storeDir, '/cfg/data/edge');
     assert.equal(c.storeAndForward.enabled, true);
     assert.equal(c.logLevel, 'info');
