@@ -1,21 +1,24 @@
 /**
- * `sparkstate demo`: an embedded MQTT broker (aedes), a simulated edge node and a sniffer that
- * prints what goes over the wire. Needs nothing installed.
+ * `sparkstate demo`: an embedded MQTT broker (aedes), a host application with its HTTP API, a
+ * simulated edge node that waits for that host (primary host), and a sniffer that prints what
+ * goes over the wire. Needs nothing installed.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
-import { parseEdgeConfig } from '../config/index.js';
+import { parseEdgeConfig, parseHostConfig } from '../config/index.js';
 import { createEdgeNode } from '../edge/from-config.js';
+import { createHostApplication } from '../host/from-config.js';
+import { createHttpServer } from '../web/index.js';
 import { createLogger } from './logger.js';
 import { runUntilSignal } from './signals.js';
 import { startSniffer } from './sniff.js';
 
 const DEMO_EDGE = (url: string, storeDir: string): string => `
 mqtt: { servers: ["${url}"] }
-sparkplug: { groupId: Demo, edgeNodeId: Line1 }
+sparkplug: { groupId: Demo, edgeNodeId: Line1, primaryHostId: demo-host }
 scanIntervalMs: 1000
 storeDir: ${JSON.stringify(storeDir)}
 logLevel: warn
@@ -33,7 +36,14 @@ devices:
       - { name: Running, type: Boolean, generator: constant, value: true, writable: true }
 `;
 
-export async function demoCommand(opts: { port: number; durationSec?: number }): Promise<void> {
+const DEMO_HOST = (url: string): string => `
+mqtt: { servers: ["${url}"] }
+sparkplug: { hostId: demo-host }
+http: { port: 0 }
+logLevel: warn
+`;
+
+export async function demoCommand(opts: { port: number; httpPort: number; durationSec?: number }): Promise<void> {
   const log = createLogger('warn', 'sparkstate-demo');
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
@@ -46,10 +56,16 @@ export async function demoCommand(opts: { port: number; durationSec?: number }):
   const storeDir = await mkdtemp(join(tmpdir(), 'sparkstate-demo-'));
   process.stdout.write(`sparkstate demo: embedded MQTT broker on ${url} (Ctrl-C to stop)\n`);
   const sniffer = await startSniffer(url, log, (line) => process.stdout.write(`${line}\n`));
+  const host = createHostApplication(await parseHostConfig(DEMO_HOST(url), {}, 'demo-host.yaml'), { logger: log });
+  const http = await createHttpServer(host, { port: opts.httpPort, host: '127.0.0.1', logger: log });
+  process.stdout.write(`host application "demo-host": live model at ${http.url}/api/state, metrics at ${http.url}/metrics\n`);
+  await host.start();
   const node = await createEdgeNode(await parseEdgeConfig(DEMO_EDGE(url, storeDir), {}, 'demo.yaml'), { logger: log });
   await node.start();
   const shutdown = async (): Promise<void> => {
     await node.stop();
+    await host.stop();
+    await http.close();
     await sniffer.stop();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await new Promise<void>((resolve) => server.close(() => resolve()));

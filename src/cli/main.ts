@@ -34,11 +34,12 @@ program
 
 program
   .command('demo')
-  .description('embedded broker + simulated edge node + live message view; nothing to install')
+  .description('embedded broker + host application with HTTP API + simulated edge node + live message view')
   .option('-p, --port <port>', 'port of the embedded broker (0 = any free port)', integer, 0)
+  .option('--http-port <port>', 'port of the host HTTP API (0 = any free port)', integer, 8080)
   .option('--duration <seconds>', 'stop after this many seconds', integer)
-  .action((o: { port: number; duration?: number }) =>
-    demoCommand({ port: o.port, ...(o.duration === undefined ? {} : { durationSec: o.duration }) }),
+  .action((o: { port: number; httpPort: number; duration?: number }) =>
+    demoCommand({ port: o.port, httpPort: o.httpPort, ...(o.duration === undefined ? {} : { durationSec: o.duration }) }),
   );
 
 program
