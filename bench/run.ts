@@ -3,9 +3,11 @@
  * them when none is named. Register new benchmarks in BENCHMARKS.
  */
 import { runCodecBench } from './codec.js';
+import { runEdgeBench } from './edge.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   codec: runCodecBench,
+  edge: runEdgeBench,
 };
 
 async function main(names: string[]): Promise<void> {

@@ -18,7 +18,7 @@ import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
 import { Forwarder } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
-import { type Change, Scope, dataMetric } from './scope.js';
+import { Scope } from './scope.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 
@@ -72,8 +72,10 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   constructor(readonly options: EdgeNodeOptions) {
     super();
     const aliases = options.useAliases === false ? undefined : new AliasTable();
-    this.nodeScope = new Scope('', options.nodeSource ?? NO_METRICS, aliases);
-    for (const d of options.devices) this.deviceScopes.set(d.deviceId, new Scope(d.deviceId, d, aliases));
+    this.nodeScope = new Scope('', options.nodeSource ?? NO_METRICS, aliases, this.topic('NDATA'));
+    for (const d of options.devices) {
+      this.deviceScopes.set(d.deviceId, new Scope(d.deviceId, d, aliases, this.topic('DDATA', d.deviceId)));
+    }
     this.host = options.primaryHostId === undefined ? undefined : new PrimaryHostTracker(options.primaryHostId);
     this.log = options.logger?.child({ group: options.groupId, node: options.edgeNodeId });
     this.now = options.now ?? Date.now;
@@ -261,10 +263,10 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const live = this.stateValue === 'online';
     for (const scope of this.scopes()) {
       if (!scope.source.isOnline()) continue;
-      const changes = scope.scan(now);
-      if (changes.length === 0) continue;
-      if (live && scope.born) void this.publishData(scope, toMetrics(changes, this.withNames));
-      else this.forwarder.keep(scope, changes);
+      const { metrics, slots } = scope.scan(now, this.withNames);
+      if (metrics.length === 0) continue;
+      if (live && scope.born) void this.publishData(scope, metrics);
+      else this.forwarder.keep(scope, metrics, slots);
     }
     this.stats.metricsStored = this.forwarder.stored;
     this.stats.metricsDiscarded = this.forwarder.discarded;
@@ -274,7 +276,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp]
     const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
     this.stats.metricsPublished += metrics.length;
-    return this.publish(scope.isNode ? this.topic('NDATA') : this.topic('DDATA', scope.id), payload, this.omitDataTypes);
+    return this.publish(scope.dataTopic, payload, this.omitDataTypes);
   }
 
   private nextSeq(): number {
@@ -348,17 +350,4 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     for (const s of this.scopes()) s.born = false;
     this.transition('connecting');
   }
-}
-
-function toMetrics(changes: readonly Change[], withNames: boolean): Metric[] {
-  const metrics = new Array<Metric>(changes.length);
-  let sorted = true;
-  for (let i = 0; i < changes.length; i++) {
-    const c = changes[i] as Change;
-    metrics[i] = dataMetric(c, withNames, false);
-    if (i > 0 && c.timestamp < (changes[i - 1] as Change).timestamp) sorted = false;
-  }
-  // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
-  if (!sorted) metrics.sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
-  return metrics;
 }

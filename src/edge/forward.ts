@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { decodePayload, encodePayload } from '../payload/index.js';
 import type { Metric } from '../payload/types.js';
 import type { ForwardStore } from './types.js';
-import type { Change, Scope } from './scope.js';
+import type { MetricSlot, Scope } from './scope.js';
 
 const REPLAY_BATCH = 500;
 
@@ -32,18 +32,22 @@ export class Forwarder {
   ) {}
 
   /** Keeps changes that could not be published live. */
-  keep(scope: Scope, changes: readonly Change[]): void {
+  keep(scope: Scope, metrics: readonly Metric[], slots: readonly MetricSlot[]): void {
     if (this.store === undefined) {
-      this.discarded += changes.length;
+      this.discarded += metrics.length;
       return;
     }
-    for (const c of changes) {
-      const metric: Metric = { name: c.slot.def.name, type: c.slot.def.type, timestamp: c.timestamp };
-      if (c.value === null) metric.isNull = true;
-      else metric.value = c.value;
-      this.store.append({ scope: scope.id, timestamp: c.timestamp, data: encodePayload({ metrics: [metric] }) });
+    for (let i = 0; i < metrics.length; i++) {
+      const live = metrics[i] as Metric;
+      const slot = slots[i] as MetricSlot;
+      const timestamp = Number(live.timestamp);
+      // Stored by name: aliases are only valid for one birth, the queue may outlive it.
+      const metric: Metric = { name: slot.def.name, type: slot.def.type, timestamp };
+      if (live.isNull === true) metric.isNull = true;
+      else if (live.value !== undefined) metric.value = live.value;
+      this.store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) });
     }
-    this.stored += changes.length;
+    this.stored += metrics.length;
   }
 
   /** Replays the backlog; returns the number of metrics published. Runs at most once at a time. */

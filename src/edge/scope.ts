@@ -14,15 +14,17 @@ export interface MetricSlot {
   last: MetricValue | undefined;
 }
 
-export interface Change {
-  readonly slot: MetricSlot;
-  readonly value: MetricValue;
-  readonly timestamp: number;
+/** The metrics that changed in one scan, as data-message metrics, and the slot of each. */
+export interface ScanResult {
+  readonly metrics: Metric[];
+  readonly slots: MetricSlot[];
 }
 
 export class Scope {
   readonly slots = new Map<string, MetricSlot>();
   readonly byAlias = new Map<number, MetricSlot>();
+  /** Slots in the source's metric order: samples usually come in that order, which saves a Map lookup. */
+  private readonly ordered: MetricSlot[] = [];
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
   born = false;
 
@@ -31,11 +33,14 @@ export class Scope {
     readonly id: string,
     readonly source: DeviceSource,
     aliases: AliasTable | undefined,
+    /** NDATA or DDATA topic of this scope, built once. */
+    readonly dataTopic: string,
   ) {
     for (const def of source.metrics) {
       const alias = aliases?.aliasOf(id, def.name);
       const slot: MetricSlot = { def, alias, last: undefined };
       this.slots.set(def.name, slot);
+      this.ordered.push(slot);
       if (alias !== undefined) this.byAlias.set(alias, slot);
     }
   }
@@ -57,16 +62,26 @@ export class Scope {
   }
 
   /** Samples the source and returns what changed beyond each metric's deadband. */
-  scan(now: number): Change[] {
-    const changes: Change[] = [];
-    for (const sample of this.source.sample(now)) {
-      const slot = this.slots.get(sample.name);
+  scan(now: number, withNames: boolean): ScanResult {
+    const metrics: Metric[] = [];
+    const slots: MetricSlot[] = [];
+    const samples = this.source.sample(now);
+    let sorted = true;
+    let previous = -Infinity;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i] as Sample;
+      const guess = this.ordered[i];
+      const slot = guess !== undefined && guess.def.name === sample.name ? guess : this.slots.get(sample.name);
       if (slot === undefined) continue;
       if (!hasChanged(slot.last, sample.value, slot.def.deadband)) continue;
       slot.last = sample.value;
-      changes.push({ slot, value: sample.value, timestamp: sample.timestamp });
+      metrics.push(dataMetric(slot, sample.value, sample.timestamp, withNames));
+      slots.push(slot);
+      if (sample.timestamp < previous) sorted = false;
+      previous = sample.timestamp;
     }
-    return changes;
+    // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
+    return sorted ? { metrics, slots } : sortByTimestamp(metrics, slots);
   }
 
   /** Resolves a metric named in a command by name or alias. */
@@ -88,16 +103,28 @@ function birthMetric(slot: MetricSlot, sample: Sample): Metric {
   return m;
 }
 
-/** A data-message metric for a change; alias only unless names are asked for or no alias exists. */
-export function dataMetric(change: Change, withName: boolean, historical: boolean): Metric {
-  const { slot } = change;
+/**
+ * A data-message metric: alias only unless names are asked for or no alias exists. Built in a
+ * few fixed shapes because this runs for every published metric.
+ */
+function dataMetric(slot: MetricSlot, value: MetricValue, timestamp: number, withName: boolean): Metric {
+  const { alias, def } = slot;
   // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
-  const m: Metric = { timestamp: change.timestamp, type: slot.def.type };
   // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
-  if (slot.alias === undefined || withName) m.name = slot.def.name;
-  if (slot.alias !== undefined) m.alias = slot.alias;
-  if (change.value === null) m.isNull = true;
-  else m.value = change.value;
-  if (historical) m.isHistorical = true;
+  if (alias !== undefined && !withName) {
+    return value === null ? { alias, timestamp, type: def.type, isNull: true } : { alias, timestamp, type: def.type, value };
+  }
+  const m: Metric = { name: def.name, timestamp, type: def.type };
+  if (alias !== undefined) m.alias = alias;
+  if (value === null) m.isNull = true;
+  else m.value = value;
   return m;
+}
+
+function sortByTimestamp(metrics: Metric[], slots: MetricSlot[]): ScanResult {
+  const order = metrics.map((_, i) => i).sort((a, b) => Number(metrics[a]?.timestamp) - Number(metrics[b]?.timestamp));
+  return {
+    metrics: order.map((i) => metrics[i] as Metric),
+    slots: order.map((i) => slots[i] as MetricSlot),
+  };
 }
