@@ -6,7 +6,8 @@
 import { DataType, type Int64 } from './types.js';
 import { describe, encodeError, i64, int32Bits, parts, split64, u64 } from './values.js';
 import { utf8Length, type Writer } from './writer.js';
-import { decodeError, utf8Decode } from './reader.js';
+import { decodeError } from './reader.js';
+import { utf8Decode } from './strings.js';
 
 /** Element width in bytes, index = DataType − 22 (BooleanArray/StringArray: 0 = variable). */
 const WIDTH: readonly number[] = [1, 2, 4, 8, 1, 2, 4, 8, 4, 8, 0, 0, 8];

@@ -223,7 +223,7 @@ export function readPropertySet(r: Reader, end: number, depth: number): Property
   const values: PropertyValue<Int64>[] = [];
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === 0x0a) keys.push(r.string(end));
+    if (tag === 0x0a) keys.push(r.key(end));
     else if (tag === 0x12) {
       const e = r.delimited(end);
       values.push(readPropertyValue(r, e, depth));

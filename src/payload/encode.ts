@@ -8,7 +8,7 @@ import { DataType, type Metric, type MetaData, type Payload } from './types.js';
 import { describe, encodeError, int32Bits, isMetricType, parts, split64, dataTypeNumber } from './values.js';
 import { encodeArray } from './arrays.js';
 import { encodeDataSet, encodePropertySet, encodeTemplate, MAX_DEPTH } from './complex-encode.js';
-import type { Writer } from './writer.js';
+import { putUintN, type Writer } from './writer.js';
 
 export function writePayload(w: Writer, p: Payload, omitTypes: boolean): void {
   if (typeof p !== 'object' || p === null) encodeError(`payload must be an object, got ${describe(p)}`);
@@ -71,6 +71,35 @@ export function writeBool(w: Writer, tag: number, v: unknown, what: string): voi
   w.buf[w.pos++] = v ? 1 : 0;
 }
 
+/** A number that `putUintN` can write: a non-negative safe integer. */
+function isUintN(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v);
+}
+
+/**
+ * Datatype number of a metric type name. The common names are compared first: `type` values
+ * are almost always string literals, which V8 compares by pointer, so this beats hashing the
+ * name for a Map lookup.
+ */
+function typeNumber(name: unknown): number {
+  switch (name) {
+    case 'Int32':
+      return DataType.Int32;
+    case 'Double':
+      return DataType.Double;
+    case 'Boolean':
+      return DataType.Boolean;
+    case 'Int64':
+      return DataType.Int64;
+    case 'Float':
+      return DataType.Float;
+    case 'String':
+      return DataType.String;
+    default:
+      return typeof name === 'string' ? (dataTypeNumber(name) ?? 0) : 0;
+  }
+}
+
 /** `omitType`: encode the value by `type` but leave the datatype field off the wire. */
 export function writeMetric(w: Writer, m: Metric, depth: number, omitType: boolean): void {
   if (typeof m !== 'object' || m === null) encodeError(`metric must be an object, got ${describe(m)}`);
@@ -81,23 +110,39 @@ export function writeMetric(w: Writer, m: Metric, depth: number, omitType: boole
     w.byte(0x0a);
     writeString(w, name, 'metric name');
   }
-  if (m.alias !== undefined) {
-    w.byte(0x10);
-    writeU64(w, m.alias, 'metric alias');
+  // alias, timestamp and datatype take ≤ 11 + 11 + 6 bytes: one capacity check, then the
+  // common number cases are written straight into the buffer.
+  w.ensure(32);
+  const alias = m.alias;
+  if (alias !== undefined) {
+    if (isUintN(alias)) {
+      w.buf[w.pos] = 0x10;
+      w.pos = putUintN(w.buf, w.pos + 1, alias);
+    } else {
+      w.byte(0x10);
+      writeU64(w, alias, 'metric alias');
+    }
   }
-  if (m.timestamp !== undefined) {
-    w.byte(0x18);
-    writeU64(w, m.timestamp, 'metric timestamp');
+  const timestamp = m.timestamp;
+  if (timestamp !== undefined) {
+    if (isUintN(timestamp)) {
+      w.buf[w.pos] = 0x18;
+      w.pos = putUintN(w.buf, w.pos + 1, timestamp);
+    } else {
+      w.byte(0x18);
+      writeU64(w, timestamp, 'metric timestamp');
+    }
   }
   let type = 0;
   if (m.type !== undefined) {
-    type = dataTypeNumber(m.type) ?? 0;
+    type = typeNumber(m.type);
     // [tck-id-payloads-metric-datatype-value] only 1..19 and 22..34 are metric datatypes
     if (!isMetricType(type)) encodeError(`${what}: ${describe(m.type)} is not a metric datatype`);
     // [tck-id-payloads-metric-datatype-value-type] datatype is a uint32 enum number
     if (!omitType) {
-      w.byte(0x20);
-      w.uint32(type);
+      w.buf[w.pos] = 0x20;
+      w.buf[w.pos + 1] = type; // < 128: one varint byte
+      w.pos += 2;
     }
   }
   if (m.isHistorical !== undefined) writeBool(w, 0x28, m.isHistorical, 'metric isHistorical');

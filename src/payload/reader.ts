@@ -5,46 +5,27 @@
 import { SparkplugDecodeError } from '../errors.js';
 import { i64, u64 } from './values.js';
 import type { Int64, MetricTypeName } from './types.js';
+import { readString, slicerOf, type Slicer, type TextSource } from './strings.js';
+
 
 /** Given a metric's name/alias, the datatype to decode its value with (or undefined). */
 export type MetricTypeResolver = (metric: { name?: string; alias?: Int64 }) => MetricTypeName | undefined;
-
-// Invalid UTF-8 becomes U+FFFD (fatal: false), as in TextDecoder's default and protobufjs.
-const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
-/**
- * Strings up to this many bytes are decoded by hand (ASCII fast path, 4 characters per
- * fromCharCode call); longer ones by TextDecoder, whose fixed cost then pays off.
- */
-const SHORT_STRING = 12;
 
 export function decodeError(message: string, offset?: number): never {
   throw new SparkplugDecodeError(message, offset);
 }
 
-export function utf8Decode(buf: Uint8Array, start: number, end: number): string {
-  if (end - start > SHORT_STRING) return decoder.decode(buf.subarray(start, end));
-  let s = '';
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    const a = buf[i] ?? 0;
-    const b = buf[i + 1] ?? 0;
-    const c = buf[i + 2] ?? 0;
-    const d = buf[i + 3] ?? 0;
-    if ((a | b | c | d) >= 0x80) return decoder.decode(buf.subarray(start, end));
-    s += String.fromCharCode(a, b, c, d);
-  }
-  for (; i < end; i++) {
-    const a = buf[i] ?? 0;
-    if (a >= 0x80) return decoder.decode(buf.subarray(start, end));
-    s += String.fromCharCode(a);
-  }
-  return s;
-}
+/**
+ * Float scratch: wire bytes are copied into a typed array that aliases Float32/Float64 views
+ * (cheaper than allocating a DataView per decode, which alias-only NDATA would notice). Typed
+ * arrays use the platform byte order, so big-endian hosts read through a DataView instead.
+ */
+const scratchBytes = new Uint8Array(8);
+const scratchF64 = new Float64Array(scratchBytes.buffer);
+const scratchF32 = new Float32Array(scratchBytes.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const scratch = new DataView(new ArrayBuffer(8));
-
-export class Reader {
+export class Reader implements TextSource {
   readonly buf: Uint8Array;
   pos = 0;
   /** Halves of the last `varint64` read. */
@@ -53,10 +34,27 @@ export class Reader {
 
   /** Types for top-level metrics that arrive without a datatype (see DecodeOptions.resolveType). */
   readonly resolveType: MetricTypeResolver | undefined;
+  /**
+   * Views of `buf`, made at most once per decode and only when needed: DataView for floats and
+   * the string cache's 4-byte reads (inlined by TurboFan), Buffer for string slicing.
+   */
+  private dv: DataView | undefined;
+  private buffer: Slicer | undefined | null;
 
   constructor(buf: Uint8Array, resolveType?: MetricTypeResolver) {
     this.buf = buf;
     this.resolveType = resolveType;
+    this.dv = undefined;
+    this.buffer = null;
+  }
+
+  view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
+  slicer(): Slicer | undefined {
+    if (this.buffer === null) this.buffer = slicerOf(this.buf);
+    return this.buffer;
   }
 
   /** Varint truncated to its low 32 bits (unsigned), as protobuf does for uint32 fields. */
@@ -187,7 +185,15 @@ export class Reader {
 
   string(end: number): string {
     const e = this.delimited(end);
-    const s = utf8Decode(this.buf, this.pos, e);
+    const s = readString(this, this.pos, e, false);
+    this.pos = e;
+    return s;
+  }
+
+  /** A string used as a property key (cached internalized, see strings.ts). */
+  key(end: number): string {
+    const e = this.delimited(end);
+    const s = readString(this, this.pos, e, true);
     this.pos = e;
     return s;
   }
@@ -195,19 +201,33 @@ export class Reader {
   float(end: number): number {
     const pos = this.pos;
     if (pos + 4 > end) decodeError('truncated float', pos);
-    const buf = this.buf;
-    for (let i = 0; i < 4; i++) scratch.setUint8(i, buf[pos + i] ?? 0);
     this.pos = pos + 4;
-    return scratch.getFloat32(0, true);
+    if (!LITTLE_ENDIAN) return this.view().getFloat32(pos, true);
+    const buf = this.buf;
+    const b = scratchBytes;
+    b[0] = buf[pos] ?? 0;
+    b[1] = buf[pos + 1] ?? 0;
+    b[2] = buf[pos + 2] ?? 0;
+    b[3] = buf[pos + 3] ?? 0;
+    return scratchF32[0] ?? 0;
   }
 
   double(end: number): number {
     const pos = this.pos;
     if (pos + 8 > end) decodeError('truncated double', pos);
-    const buf = this.buf;
-    for (let i = 0; i < 8; i++) scratch.setUint8(i, buf[pos + i] ?? 0);
     this.pos = pos + 8;
-    return scratch.getFloat64(0, true);
+    if (!LITTLE_ENDIAN) return this.view().getFloat64(pos, true);
+    const buf = this.buf;
+    const b = scratchBytes;
+    b[0] = buf[pos] ?? 0;
+    b[1] = buf[pos + 1] ?? 0;
+    b[2] = buf[pos + 2] ?? 0;
+    b[3] = buf[pos + 3] ?? 0;
+    b[4] = buf[pos + 4] ?? 0;
+    b[5] = buf[pos + 5] ?? 0;
+    b[6] = buf[pos + 6] ?? 0;
+    b[7] = buf[pos + 7] ?? 0;
+    return scratchF64[0] ?? 0;
   }
 
   /**
