@@ -41,6 +41,8 @@ export const edgeSchema = z.strictObject({
     edgeNodeId: edgeNodeIdSchema,
     /** When set, births wait for this host's STATE online. */
     primaryHostId: hostIdSchema.optional(),
+    /** With several servers: wait this long for the primary host on one before walking to the next. */
+    primaryHostWaitMs: z.int().positive().default(5000),
     useAliases: z.boolean().default(true),
     sendNamesInData: z.boolean().default(false),
     /** Datatypes in NDATA/DDATA too (the spec says SHOULD NOT; hosts that cannot map aliases need them). */

@@ -23,7 +23,7 @@ export class PersistentBdSeq implements BdSeqSource {
     // The recorded value is the one reserved for the next CONNECT (by `confirm` after the last
     // accepted CONNECT, or by a process that never got one): use it, so that a restarted process
     // continues with last+1 instead of skipping a value. Only a fresh store reserves one here.
-    // [tck-id-topics-nbirth-bdseq-increment]
+    // [tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]
     return new PersistentBdSeq(store, store.current() ?? (await store.next()), log);
   }
 
@@ -33,6 +33,7 @@ export class PersistentBdSeq implements BdSeqSource {
 
   async confirm(): Promise<void> {
     // [tck-id-topics-nbirth-bdseq-increment] the next CONNECT uses +1 (mod 256); it is persisted
+    // [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]
     // before this session's NBIRTH, so that a process killed after its NBIRTH restarts with +1
     // (never reusing the bdSeq of a session hosts have seen born).
     this.pending = (this.pending + 1) % 256;

@@ -78,6 +78,7 @@ function onState(ctx: CommandContext, hostId: string, payload: Uint8Array): void
   if (verdict === 'online') ctx.hostOnline();
   // [tck-id-operational-behavior-edge-node-termination-host-offline-timestamp] a stale offline is ignored
   // [tck-id-message-flow-edge-node-birth-publish-phid-offline] [tck-id-operational-behavior-edge-node-termination-host-offline-reconnect]
+  // [tck-id-operational-behavior-edge-node-termination-host-offline]
   else if (verdict === 'offline' && ctx.state() !== 'connecting') ctx.hostOffline();
 }
 

@@ -59,6 +59,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   /** bdSeq of the current MQTT session (the one its Will carries). */
   private sessionBdSeq: number | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
+  private walkTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   readonly nodeScope: Scope;
   readonly deviceScopes = new Map<string, Scope>();
@@ -92,8 +93,9 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   willMessage(): WillMessage {
     const bdSeq = this.options.bdSeq.peek();
     // [tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-message-flow-edge-node-birth-publish-will-message-topic]
-    // [tck-id-message-flow-edge-node-birth-publish-will-message-qos] QoS 1
-    // [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] not retained
+    // [tck-id-message-flow-edge-node-birth-publish-will-message-qos] [tck-id-payloads-ndeath-will-message-qos] QoS 1
+    // [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-payloads-ndeath-will-message-retain] not retained
+    // [tck-id-payloads-ndeath-will-message]
     return {
       topic: this.topic('NDEATH'),
       payload: encodePayload(ndeathPayload(bdSeq, this.now())),
@@ -129,6 +131,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     await t.stop({
       // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] NDEATH before DISCONNECT
       // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]
+      // [tck-id-payloads-ndeath-will-message-publisher]
       beforeDisconnect: async () => {
         if (wasBorn && this.sessionBdSeq !== undefined && t.isConnected()) {
           await this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1);
@@ -164,6 +167,15 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       throw new SparkplugError(ErrorCodes.LIFECYCLE, `edge node cannot go from ${from} to ${to}`);
     }
     this.stateValue = to;
+    clearTimeout(this.walkTimer);
+    if (to === 'waitingForHost' && (this.options.serverCount ?? 1) > 1) {
+      // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk] a server where the
+      // primary host is not online is left for the next one; the wait keeps several such servers from
+      // being walked in a tight loop.
+      this.walkTimer = setTimeout(() => {
+        if (this.stateValue === 'waitingForHost') this.leaveServer('primary host not online on this server');
+      }, this.options.primaryHostWaitMs ?? 5000);
+    }
     this.log?.info({ from, to }, 'edge node state');
     this.emit('stateChanged', from, to);
   }
@@ -201,6 +213,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
     await this.options.transport.subscribe(filters);
     // [tck-id-message-flow-edge-node-birth-publish-phid-wait] no births until the primary host is online
+    // [tck-id-operational-behavior-edge-node-birth-sequence-wait]
     if (this.host === undefined || (this.stateValue === 'waitingForHost' && this.host.isOnline())) this.birth();
   }
 
@@ -242,6 +255,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
 
   private deviceBirth(scope: Scope, now: number): void {
     // [tck-id-topics-dbirth-seq] seq continues the node's counter
+    // [tck-id-payloads-dbirth-seq] [tck-id-payloads-dbirth-seq-inc] [tck-id-message-flow-device-birth-publish-dbirth-payload-seq]
     const payload: Payload = { timestamp: now, seq: this.nextSeq(), metrics: scope.birthMetrics(now) };
     void this.publish(this.topic('DBIRTH', scope.id), payload, false);
     scope.born = true;
@@ -252,6 +266,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     if (online && !scope.born) this.deviceBirth(scope, this.now());
     if (!online && scope.born) {
       // [tck-id-operational-behavior-device-ddeath] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-timestamp]
+      // [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-seq-inc] [tck-id-payloads-ddeath-seq-number]
       void this.publish(this.topic('DDEATH', scope.id), { timestamp: this.now(), seq: this.nextSeq() }, false);
       scope.born = false;
     }
@@ -273,7 +288,8 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   }
 
   private publishData(scope: Scope, metrics: Metric[]): Promise<void> {
-    // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp]
+    // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp]
+    // [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc] [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]
     const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
     this.stats.metricsPublished += metrics.length;
     return this.publish(scope.dataTopic, payload, this.omitDataTypes);
@@ -297,6 +313,10 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.stats.messagesPublished++;
     // [tck-id-topics-nbirth-mqtt] [tck-id-topics-dbirth-mqtt] [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt]
     // [tck-id-topics-ddeath-mqtt] every edge message is QoS 0 and not retained; an explicit NDEATH
+    // [tck-id-payloads-nbirth-qos] [tck-id-payloads-nbirth-retain] [tck-id-message-flow-edge-node-birth-publish-nbirth-qos]
+    // [tck-id-message-flow-edge-node-birth-publish-nbirth-retained] [tck-id-payloads-dbirth-qos] [tck-id-payloads-dbirth-retain]
+    // [tck-id-message-flow-device-birth-publish-dbirth-qos] [tck-id-message-flow-device-birth-publish-dbirth-retained]
+    // [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain] [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain]
     // goes at QoS 1 so that it is acknowledged before the DISCONNECT that follows it.
     return this.options.transport.publish(topic, bytes, { qos, retain: false }).catch((e: unknown) => {
       this.log?.debug({ err: e, topic }, 'publish failed');
@@ -341,6 +361,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const born = this.stateValue === 'online' || this.stateValue === 'birthing';
     if (born && this.sessionBdSeq !== undefined) {
       // [tck-id-operational-behavior-edge-node-termination-host-offline] NDEATH, disconnect, reconnect
+      // [tck-id-message-flow-edge-node-birth-publish-phid-offline]
       void this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1).finally(() =>
         this.options.transport.nextServer(),
       );

@@ -36,6 +36,8 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
     groupId,
     edgeNodeId,
     primaryHostId: config.sparkplug.primaryHostId,
+    serverCount: config.mqtt.servers.length,
+    primaryHostWaitMs: config.sparkplug.primaryHostWaitMs,
     transport,
     protocolVersion: config.mqtt.protocolVersion,
     bdSeq,

@@ -24,6 +24,7 @@ export class PrimaryHostTracker {
   /** A new MQTT session on server `serverIndex`: wait for the host's STATE on it. */
   newSession(serverIndex: number): void {
     // [tck-id-message-flow-edge-node-birth-publish-phid-wait] verified on every connection
+    // [tck-id-operational-behavior-edge-node-birth-sequence-wait]
     this.server = serverIndex;
     this.online = false;
   }
@@ -31,6 +32,7 @@ export class PrimaryHostTracker {
   /** Applies a STATE for `hostId` (callers filter other ids) and says what it means. */
   update(state: StatePayload): HostVerdict {
     // [tck-id-operational-behavior-edge-node-birth-sequence-wait] a STATE older than the last one is stale
+    // [tck-id-message-flow-edge-node-birth-publish-phid-wait]
     if (state.timestamp < (this.lastTimestamp.get(this.server) ?? -1)) return 'stale';
     this.lastTimestamp.set(this.server, state.timestamp);
     this.online = state.online;

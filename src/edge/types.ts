@@ -48,6 +48,10 @@ export interface EdgeNodeOptions {
   readonly edgeNodeId: string;
   /** Births wait for this host's STATE to say online. */
   readonly primaryHostId?: string | undefined;
+  /** Number of servers the transport walks; with more than one, a node waiting for its primary host moves on. */
+  readonly serverCount?: number;
+  /** With several servers: how long to wait for the primary host on one server before trying the next (default 5000). */
+  readonly primaryHostWaitMs?: number;
   readonly transport: EdgeTransport;
   /** MQTT protocol of the transport: 5 makes a clean stop DISCONNECT with reason 0x04. Default 4. */
   readonly protocolVersion?: 4 | 5;

@@ -11,7 +11,7 @@ describe('edge config: valid files', () => {
     assert.deepEqual(c.mqtt.servers, ['mqtt://127.0.0.1:1883']);
     assert.equal(c.mqtt.protocolVersion, 4);
     assert.deepEqual(c.mqtt.backoff, { initialMs: 1000, maxMs: 30000 });
-    assert.deepEqual(c.sparkplug, { groupId: 'Plant1', edgeNodeId: 'Line4', primaryHostId: 'scada', useAliases: true, sendNamesInData: false, datatypesInData: false });
+    assert.deepEqual(c.sparkplug, { groupId: 'Plant1', edgeNodeId: 'Line4', primaryHostId: 'scada', useAliases: true, sendNamesInData: false, datatypesInData: false, primaryHostWaitMs: 5000 });
     assert.equal(c.storeDir, '/cfg/data/edge');
     assert.equal(c.storeAndForward.enabled, true);
     assert.equal(c.logLevel, 'info');
@@ -66,7 +66,7 @@ describe('edge config: every problem names its key path', () => {
     });
   }
 
-  it("[tck-id-intro-group-id-chars] [tck-id-intro-edge-node-id-chars] [tck-id-intro-device-id-chars] ids with '/', '+', '#' or empty are refused", async () => {
+  it("[tck-id-intro-group-id-chars] [tck-id-intro-group-id-string] [tck-id-topic-structure-namespace-valid-group-id] [tck-id-intro-edge-node-id-chars] [tck-id-intro-edge-node-id-string] [tck-id-topic-structure-namespace-valid-edge-node-id] [tck-id-intro-device-id-chars] [tck-id-intro-device-id-string] [tck-id-topic-structure-namespace-valid-device-id] ids with '/', '+', '#' or empty are refused", async () => {
     const text = `mqtt: { servers: ["mqtt://h"] }
 sparkplug: { groupId: "Plant/1", edgeNodeId: "Line+4", primaryHostId: "" }
 devices: [{ id: "Fill#er", metrics: [{ name: A, type: Double, generator: counter }] }]

@@ -26,9 +26,9 @@ function assertWill(m: ObservedMessage, bdSeq: number): void {
 
 test(
   'Will NDEATH on a cut link equals the NBIRTH bdSeq; the reconnect uses bdSeq+1 ' +
-    '[tck-id-message-flow-edge-node-birth-publish-will-message-qos] [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] ' +
+    '[tck-id-message-flow-edge-node-birth-publish-will-message-qos] [tck-id-payloads-ndeath-will-message-qos] [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-payloads-ndeath-will-message-retain] ' +
     '[tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq] [tck-id-payloads-ndeath-seq] [tck-id-payloads-ndeath-bdseq] ' +
-    '[tck-id-topics-nbirth-bdseq-matching] [tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]',
+    '[tck-id-topics-nbirth-bdseq-matching] [tck-id-payloads-nbirth-bdseq-repeat] [tck-id-message-flow-edge-node-birth-publish-nbirth-payload-bdSeq] [tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
@@ -83,7 +83,7 @@ test(
 
 test(
   'clean stop with MQTT 5: explicit NDEATH, then DISCONNECT 0x04 delivers the Will too (same bdSeq) ' +
-    '[tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50]',
+    '[tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] [tck-id-payloads-ndeath-will-message-publisher] [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
@@ -105,7 +105,7 @@ test(
   },
 );
 
-test('bdSeq continues in a new EdgeNode on the same storeDir [tck-id-topics-nbirth-bdseq-increment]', async (t) => {
+test('bdSeq continues in a new EdgeNode on the same storeDir [tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]', async (t) => {
   const broker = await startMosquitto();
   t.after(() => broker.dispose());
   const obs = await startObserver(broker.url);
@@ -127,8 +127,8 @@ test('bdSeq continues in a new EdgeNode on the same storeDir [tck-id-topics-nbir
 
 test(
   'real process: kill -9 → Will with the NBIRTH bdSeq; restart continues with bdSeq+1; SIGTERM → explicit NDEATH ' +
-    '[tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-topics-nbirth-bdseq-increment] ' +
-    '[tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]',
+    '[tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-payloads-ndeath-will-message] [tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] ' +
+    '[tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] [tck-id-payloads-ndeath-will-message-publisher]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());

@@ -50,6 +50,7 @@ export interface EdgeYamlOptions {
   storeDir?: string;
   keepaliveSec?: number;
   datatypesInData?: boolean;
+  primaryHostWaitMs?: number;
 }
 
 export function edgeYaml(o: EdgeYamlOptions): string {
@@ -64,6 +65,7 @@ export function edgeYaml(o: EdgeYamlOptions): string {
     `  edgeNodeId: ${NODE}`,
     ...(o.primaryHostId === undefined ? [] : [`  primaryHostId: ${o.primaryHostId}`]),
     ...(o.datatypesInData === undefined ? [] : [`  datatypesInData: ${o.datatypesInData}`]),
+    ...(o.primaryHostWaitMs === undefined ? [] : [`  primaryHostWaitMs: ${o.primaryHostWaitMs}`]),
     `scanIntervalMs: ${o.scanIntervalMs ?? 50}`,
     `storeDir: ${JSON.stringify(o.storeDir ?? './store')}`,
     'logLevel: silent',

@@ -9,7 +9,7 @@ import { Wire, assertNone, bdSeqOf, isDevice, isNode, startEdge } from './helper
 
 test(
   'device lost → DDEATH with seq and timestamp (QoS 0, not retained); back → DBIRTH ' +
-    '[tck-id-operational-behavior-device-ddeath] [tck-id-topics-ddeath-mqtt] [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-timestamp] [tck-id-payloads-ddeath-seq]',
+    '[tck-id-operational-behavior-device-ddeath] [tck-id-topics-ddeath-mqtt] [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-timestamp] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-seq-inc] [tck-id-payloads-ddeath-seq-number]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
@@ -45,7 +45,7 @@ test(
 
 test(
   'broker kill -9 and restart (persistent broker): the node reconnects with back-off and re-births with bdSeq+1 ' +
-    '[tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-connect]',
+    '[tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] [tck-id-message-flow-edge-node-birth-publish-connect]',
   async (t) => {
     const broker = await startMosquitto({ persistence: true });
     t.after(() => broker.dispose());

@@ -86,7 +86,7 @@ test(
   },
 );
 
-test('after a reconnect to a broker that lost its retained STATE, births wait for the host to come online again [tck-id-message-flow-edge-node-birth-publish-phid-wait]', async (t) => {
+test('after a reconnect to a broker that lost its retained STATE, births wait for the host to come online again [tck-id-message-flow-edge-node-birth-publish-phid-wait] [tck-id-operational-behavior-edge-node-birth-sequence-wait]', async (t) => {
   const broker = await startMosquitto();
   t.after(() => broker.dispose());
   const t0 = Date.now();
@@ -139,5 +139,29 @@ test(
     const onA = obsA.messages.length;
     await sleep(300);
     assert.equal(obsA.messages.length, onA, 'nothing more on server A');
+  },
+);
+
+test(
+  'two servers: a node waiting for its primary host walks on from a server where the host is offline, after primaryHostWaitMs, and births where it is online ' +
+    '[tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk]',
+  async (t) => {
+    const a = await startMosquitto();
+    t.after(() => a.dispose());
+    const b = await startMosquitto();
+    t.after(() => b.dispose());
+    const now = Date.now();
+    await publishOnce(a.url, stateTopic(HOST), statePayload(false, now), { qos: 1, retain: true });
+    await publishOnce(b.url, stateTopic(HOST), statePayload(true, now), { qos: 1, retain: true });
+    const obsA = await startObserver(a.url);
+    t.after(() => obsA.close());
+    const obsB = await startObserver(b.url);
+    t.after(() => obsB.close());
+    const started = Date.now();
+    await startEdge(t, { servers: [a.url, b.url], primaryHostId: HOST, primaryHostWaitMs: 400 });
+    await obsB.waitFor(isNode('NBIRTH'), 5000);
+    assert.ok(Date.now() - started >= 400, 'waited on server A first');
+    assert.equal(obsA.messages.filter(isSparkplugOfNode).length, 0, 'no births where the host is offline');
+    await obsB.waitForCount(2, isDevice('DBIRTH'));
   },
 );

@@ -21,10 +21,10 @@ import {
 
 test(
   'first session: NBIRTH (seq 0, timestamp, bdSeq Int64, Rebirth false unaliased, full metrics), DBIRTH per device, then data; QoS 0, not retained ' +
-    '[tck-id-topics-nbirth-mqtt] [tck-id-topics-nbirth-seq-num] [tck-id-topics-nbirth-timestamp] [tck-id-topics-nbirth-bdseq-included] ' +
-    '[tck-id-topics-nbirth-rebirth-metric] [tck-id-operational-behavior-data-commands-rebirth-name-aliases] [tck-id-topics-nbirth-metrics] ' +
-    '[tck-id-topics-dbirth-mqtt] [tck-id-topics-dbirth-seq] [tck-id-topics-dbirth-timestamp] [tck-id-topics-dbirth-metrics] [tck-id-payloads-dbirth-order] ' +
-    '[tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt] [tck-id-payloads-name-birth-data-requirement] ' +
+    '[tck-id-topics-nbirth-mqtt] [tck-id-payloads-nbirth-qos] [tck-id-payloads-nbirth-retain] [tck-id-message-flow-edge-node-birth-publish-nbirth-qos] [tck-id-message-flow-edge-node-birth-publish-nbirth-retained] [tck-id-topics-nbirth-seq-num] [tck-id-topics-nbirth-timestamp] [tck-id-payloads-nbirth-timestamp] [tck-id-topics-nbirth-bdseq-included] [tck-id-payloads-nbirth-bdseq] ' +
+    '[tck-id-topics-nbirth-rebirth-metric] [tck-id-payloads-nbirth-rebirth-req] [tck-id-operational-behavior-data-commands-rebirth-name] [tck-id-operational-behavior-data-commands-rebirth-datatype] [tck-id-operational-behavior-data-commands-rebirth-value] [tck-id-operational-behavior-data-commands-rebirth-name-aliases] [tck-id-topics-nbirth-metrics] ' +
+    '[tck-id-topics-dbirth-mqtt] [tck-id-payloads-dbirth-qos] [tck-id-payloads-dbirth-retain] [tck-id-message-flow-device-birth-publish-dbirth-qos] [tck-id-message-flow-device-birth-publish-dbirth-retained] [tck-id-topics-dbirth-seq] [tck-id-payloads-dbirth-seq] [tck-id-payloads-dbirth-seq-inc] [tck-id-message-flow-device-birth-publish-dbirth-payload-seq] [tck-id-topics-dbirth-timestamp] [tck-id-payloads-dbirth-timestamp] [tck-id-topics-dbirth-metrics] [tck-id-payloads-dbirth-order] ' +
+    '[tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] [tck-id-topics-ndata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] [tck-id-payloads-name-birth-data-requirement] ' +
     '[tck-id-payloads-alias-birth-requirement] [tck-id-payloads-alias-uniqueness] [tck-id-payloads-alias-data-cmd-requirement] [tck-id-payloads-metric-datatype-not-req] ' +
     '[tck-id-payloads-metric-datatype-req] [tck-id-payloads-sequence-num-always-included]',
   async (t) => {
@@ -161,7 +161,7 @@ test(
 );
 
 test(
-  'seq runs over all message types and wraps 255 → 0 [tck-id-payloads-sequence-num-incrementing] [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq-inc] [tck-id-payloads-ddata-seq-inc]',
+  'seq runs over all message types and wraps 255 → 0 [tck-id-payloads-sequence-num-incrementing] [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq-inc] [tck-id-payloads-ndata-seq] [tck-id-payloads-ddata-seq-inc] [tck-id-payloads-ddata-seq]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
@@ -186,10 +186,10 @@ test(
 
 test(
   'CONNECT: clean session, Will on NDEATH topic, QoS 1, not retained, bdSeq only, no seq; MQTT 5 clean start + expiry 0 ' +
-    '[tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50] [tck-id-message-flow-edge-node-birth-publish-will-message] ' +
-    '[tck-id-message-flow-edge-node-birth-publish-will-message-topic] [tck-id-message-flow-edge-node-birth-publish-will-message-qos] ' +
-    '[tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-message-flow-edge-node-birth-publish-will-message-payload] ' +
-    '[tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq] [tck-id-payloads-ndeath-bdseq]',
+    '[tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50] [tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-payloads-ndeath-will-message] ' +
+    '[tck-id-message-flow-edge-node-birth-publish-will-message-topic] [tck-id-message-flow-edge-node-birth-publish-will-message-qos] [tck-id-payloads-ndeath-will-message-qos] ' +
+    '[tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-payloads-ndeath-will-message-retain] [tck-id-message-flow-edge-node-birth-publish-will-message-payload] ' +
+    '[tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq] [tck-id-payloads-ndeath-seq] [tck-id-payloads-ndeath-bdseq]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
