@@ -18,7 +18,7 @@ import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
 import { Forwarder } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
-import { Scope } from './scope.js';
+import { type MetricSlot, Scope } from './scope.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 
@@ -79,6 +79,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
     this.host = options.primaryHostId === undefined ? undefined : new PrimaryHostTracker(options.primaryHostId);
     this.log = options.logger?.child({ group: options.groupId, node: options.edgeNodeId });
+    // [tck-id-payloads-timestamp-in-UTC] payload timestamps are Date.now(): UTC ms since the epoch
     this.now = options.now ?? Date.now;
     this.withNames = options.sendNamesInData === true;
     this.omitDataTypes = options.datatypesInData !== true;
@@ -98,6 +99,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-payloads-ndeath-will-message]
     return {
       topic: this.topic('NDEATH'),
+      // [tck-id-message-flow-edge-node-birth-publish-will-message-payload] a Sparkplug B protobuf payload
       payload: encodePayload(ndeathPayload(bdSeq, this.now())),
       qos: 1,
       retain: false,
@@ -132,6 +134,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] NDEATH before DISCONNECT
       // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]
       // [tck-id-payloads-ndeath-will-message-publisher]
+      // [tck-id-operational-behavior-edge-node-intentional-disconnect-packet] the DISCONNECT follows the NDEATH
       beforeDisconnect: async () => {
         if (wasBorn && this.sessionBdSeq !== undefined && t.isConnected()) {
           await this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1);
@@ -150,6 +153,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   rebirth(): void {
     if (this.stateValue !== 'online') return;
     // [tck-id-operational-behavior-data-commands-rebirth-action-1] data stops: births are sent synchronously
+    // [tck-id-operational-behavior-data-commands-rebirth-action-2] then NBIRTH and every DBIRTH
     this.birth();
   }
 
@@ -180,6 +184,10 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.emit('stateChanged', from, to);
   }
 
+  // Topics from this node's own ids; device topics under the same group and edge node as its NBIRTH:
+  // [tck-id-topics-nbirth-topic] [tck-id-message-flow-edge-node-birth-publish-nbirth-topic] [tck-id-topics-ndata-topic]
+  // [tck-id-topics-ndeath-topic] [tck-id-topics-dbirth-topic] [tck-id-message-flow-device-birth-publish-dbirth-topic]
+  // [tck-id-message-flow-device-birth-publish-dbirth-match-edge-node-topic] [tck-id-topics-ddata-topic] [tck-id-topics-ddeath-topic]
   private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA'): string;
   private topic(type: 'DBIRTH' | 'DDEATH' | 'DDATA', device: string): string;
   private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA' | 'DBIRTH' | 'DDEATH' | 'DDATA', device?: string): string {
@@ -193,6 +201,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private async onConnect(serverIndex: number): Promise<void> {
     if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
     this.host?.newSession(serverIndex);
+    // [tck-id-payloads-ndeath-bdseq] this CONNECT's Will and every NBIRTH of the session carry this bdSeq
     this.sessionBdSeq = this.options.bdSeq.peek();
     // Recorded before the births: a crash after this session's NBIRTH must not reuse its bdSeq.
     await this.options.bdSeq.confirm();
@@ -214,6 +223,8 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     await this.options.transport.subscribe(filters);
     // [tck-id-message-flow-edge-node-birth-publish-phid-wait] no births until the primary host is online
     // [tck-id-operational-behavior-edge-node-birth-sequence-wait]
+    // [tck-id-message-flow-edge-node-birth-publish-connect] births only from the transport's connect event (after CONNACK)
+    // [tck-id-principles-birth-certificates-order] NBIRTH is the first PUBLISH of the session
     if (this.host === undefined || (this.stateValue === 'waitingForHost' && this.host.isOnline())) this.birth();
   }
 
@@ -226,6 +237,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
 
   /** The birth sequence, synchronous so that no data message can interleave. */
   private birth(): void {
+    // [tck-id-operational-behavior-data-commands-rebirth-action-3] a rebirth reuses the session's bdSeq
     const bdSeq = this.sessionBdSeq;
     if (bdSeq === undefined) return;
     this.transition('birthing');
@@ -234,6 +246,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     void this.publish(this.topic('NBIRTH'), nbirthPayload(bdSeq, now, this.nodeScope.birthMetrics(now)), false);
     this.nodeScope.born = true;
     // [tck-id-payloads-dbirth-order] every DBIRTH right after the NBIRTH, before any data
+    // [tck-id-message-flow-device-birth-publish-nbirth-wait] DBIRTHs only after this session's NBIRTH
     for (const scope of this.deviceScopes.values()) {
       scope.born = false;
       if (scope.source.isOnline()) this.deviceBirth(scope, now);
@@ -256,12 +269,14 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private deviceBirth(scope: Scope, now: number): void {
     // [tck-id-topics-dbirth-seq] seq continues the node's counter
     // [tck-id-payloads-dbirth-seq] [tck-id-payloads-dbirth-seq-inc] [tck-id-message-flow-device-birth-publish-dbirth-payload-seq]
+    // [tck-id-topics-dbirth-timestamp] [tck-id-payloads-dbirth-timestamp]
     const payload: Payload = { timestamp: now, seq: this.nextSeq(), metrics: scope.birthMetrics(now) };
     void this.publish(this.topic('DBIRTH', scope.id), payload, false);
     scope.born = true;
   }
 
   private onDevice(scope: Scope, online: boolean): void {
+    // [tck-id-message-flow-device-birth-publish-nbirth-wait] a late DBIRTH only once the NBIRTH is out
     if (this.stateValue !== 'online') return;
     if (online && !scope.born) this.deviceBirth(scope, this.now());
     if (!online && scope.born) {
@@ -279,48 +294,68 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     for (const scope of this.scopes()) {
       if (!scope.source.isOnline()) continue;
       const { metrics, slots } = scope.scan(now, this.withNames);
+      // [tck-id-topics-ndata-payload] [tck-id-topics-ddata-payload] only the metrics that changed; no message when none did
       if (metrics.length === 0) continue;
-      if (live && scope.born) void this.publishData(scope, metrics);
+      // [tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] no data before the scope's birth in this session
+      if (live && scope.born) void this.publishData(scope, metrics, slots);
       else this.forwarder.keep(scope, metrics, slots);
     }
     this.stats.metricsStored = this.forwarder.stored;
     this.stats.metricsDiscarded = this.forwarder.discarded;
   }
 
-  private publishData(scope: Scope, metrics: Metric[]): Promise<void> {
+  /**
+   * One NDATA/DDATA. Live metrics (`slots` given) that the transport refuses — the connection
+   * dropped before the edge heard of it — go to store-and-forward instead of being lost.
+   */
+  private async publishData(scope: Scope, metrics: Metric[], slots?: readonly MetricSlot[]): Promise<void> {
     // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp]
     // [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc] [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]
+    // [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
     const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
     this.stats.metricsPublished += metrics.length;
-    return this.publish(scope.dataTopic, payload, this.omitDataTypes);
+    const sent = await this.publish(scope.dataTopic, payload, this.omitDataTypes);
+    if (!sent && slots !== undefined) {
+      this.stats.metricsPublished -= metrics.length;
+      this.forwarder.keep(scope, metrics, slots);
+      this.stats.metricsStored = this.forwarder.stored;
+    }
   }
 
   private nextSeq(): number {
     // [tck-id-payloads-sequence-num-incrementing] one counter over all message types, 255 wraps to 0
+    // [tck-id-payloads-sequence-num-always-included] NBIRTH seq 0; DBIRTH, NDATA, DDATA, DDEATH the next; NDEATH none
     this.seq = (this.seq + 1) & 0xff;
     return this.seq;
   }
 
-  private publish(topic: string, payload: Payload, omitTypes: boolean, qos: 0 | 1 = 0): Promise<void> {
+  /** Resolves true once the transport took the message, false when it could not be encoded or sent. */
+  private publish(topic: string, payload: Payload, omitTypes: boolean, qos: 0 | 1 = 0): Promise<boolean> {
     let bytes: Uint8Array;
     try {
       // [tck-id-payloads-metric-datatype-not-req] data messages carry no datatype
+      // [tck-id-message-flow-edge-node-birth-publish-nbirth-payload] [tck-id-message-flow-device-birth-publish-dbirth-payload] protobuf
       bytes = encodePayload(payload, omitTypes ? { omitMetricTypes: true } : {});
     } catch (e) {
       this.log?.error({ err: e, topic }, 'payload could not be encoded; not published');
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     this.stats.messagesPublished++;
+    // Every edge message is QoS 0 and not retained; an explicit NDEATH goes at QoS 1 so that it is
+    // acknowledged before the DISCONNECT that follows it.
     // [tck-id-topics-nbirth-mqtt] [tck-id-topics-dbirth-mqtt] [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt]
-    // [tck-id-topics-ddeath-mqtt] every edge message is QoS 0 and not retained; an explicit NDEATH
-    // [tck-id-payloads-nbirth-qos] [tck-id-payloads-nbirth-retain] [tck-id-message-flow-edge-node-birth-publish-nbirth-qos]
-    // [tck-id-message-flow-edge-node-birth-publish-nbirth-retained] [tck-id-payloads-dbirth-qos] [tck-id-payloads-dbirth-retain]
-    // [tck-id-message-flow-device-birth-publish-dbirth-qos] [tck-id-message-flow-device-birth-publish-dbirth-retained]
-    // [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain] [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain]
-    // goes at QoS 1 so that it is acknowledged before the DISCONNECT that follows it.
-    return this.options.transport.publish(topic, bytes, { qos, retain: false }).catch((e: unknown) => {
-      this.log?.debug({ err: e, topic }, 'publish failed');
-    });
+    // [tck-id-topics-ddeath-mqtt] [tck-id-payloads-nbirth-qos] [tck-id-payloads-nbirth-retain]
+    // [tck-id-message-flow-edge-node-birth-publish-nbirth-qos] [tck-id-message-flow-edge-node-birth-publish-nbirth-retained]
+    // [tck-id-payloads-dbirth-qos] [tck-id-payloads-dbirth-retain] [tck-id-message-flow-device-birth-publish-dbirth-qos]
+    // [tck-id-message-flow-device-birth-publish-dbirth-retained] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain]
+    // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain]
+    return this.options.transport.publish(topic, bytes, { qos, retain: false }).then(
+      () => true,
+      (e: unknown) => {
+        this.log?.debug({ err: e, topic }, 'publish failed');
+        return false;
+      },
+    );
   }
 
   private onMessage(topicString: string, payload: Uint8Array): void {
@@ -361,6 +396,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const born = this.stateValue === 'online' || this.stateValue === 'birthing';
     if (born && this.sessionBdSeq !== undefined) {
       // [tck-id-operational-behavior-edge-node-termination-host-offline] NDEATH, disconnect, reconnect
+      // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk] then on to the next server
       // [tck-id-message-flow-edge-node-birth-publish-phid-offline]
       void this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1).finally(() =>
         this.options.transport.nextServer(),
