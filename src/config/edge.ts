@@ -27,6 +27,7 @@ export type DeviceConfig = z.output<typeof deviceSchema>;
 const deviceEntrySchema = z.union([deviceSchema, bulkEntrySchema]);
 
 /** Device ids must be unique across the node, counting the ids bulk entries expand to. */
+// [tck-id-topic-structure-namespace-unique-device-id]
 function uniqueDeviceIds(entries: readonly z.output<typeof deviceEntrySchema>[]): Issue[] {
   const named = entries.flatMap((e, i) =>
     'bulk' in e ? bulkDeviceIds(e.bulk).map((key) => ({ key, path: [i, 'bulk', 'idPrefix'] })) : [{ key: e.id, path: [i, 'id'] }],

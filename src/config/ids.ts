@@ -17,6 +17,8 @@ function idSchema() {
   });
 }
 
+// Each id is one valid topic level: [tck-id-topic-structure-namespace-valid-group-id]
+// [tck-id-topic-structure-namespace-valid-edge-node-id] [tck-id-topic-structure-namespace-valid-device-id]
 export const groupIdSchema = idSchema(); // [tck-id-intro-group-id-chars] [tck-id-intro-group-id-string]
 export const edgeNodeIdSchema = idSchema(); // [tck-id-intro-edge-node-id-chars] [tck-id-intro-edge-node-id-string]
 export const deviceIdSchema = idSchema(); // [tck-id-intro-device-id-chars] [tck-id-intro-device-id-string]

@@ -28,6 +28,8 @@ export function nbirthPayload(bdSeq: number, now: number, nodeMetrics: Metric[])
     ...nodeMetrics,
   ];
   // [tck-id-topics-nbirth-seq-num] seq is 0 on every NBIRTH, rebirths included
+  // [tck-id-payloads-nbirth-seq] [tck-id-payloads-sequence-num-req-nbirth]
+  // [tck-id-message-flow-edge-node-birth-publish-nbirth-payload-seq] seq present (encoded even when 0)
   // [tck-id-topics-nbirth-timestamp] [tck-id-payloads-nbirth-timestamp]
   return { timestamp: now, seq: 0, metrics };
 }

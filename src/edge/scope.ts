@@ -72,7 +72,11 @@ export class Scope {
       const sample = samples[i] as Sample;
       const guess = this.ordered[i];
       const slot = guess !== undefined && guess.def.name === sample.name ? guess : this.slots.get(sample.name);
+      // [tck-id-topics-nbirth-metric-reqs] [tck-id-operational-behavior-data-publish-nbirth] [tck-id-topics-dbirth-metric-reqs]
+      // [tck-id-operational-behavior-data-publish-dbirth] data only for metrics of this scope, which its birth declared
       if (slot === undefined) continue;
+      // [tck-id-operational-behavior-data-publish-nbirth-change] [tck-id-operational-behavior-data-publish-dbirth-change]
+      // [tck-id-principles-rbe-recommended] report by exception: unchanged values (within the deadband) are not sent
       if (!hasChanged(slot.last, sample.value, slot.def.deadband)) continue;
       slot.last = sample.value;
       metrics.push(dataMetric(slot, sample.value, sample.timestamp, withNames));
@@ -95,6 +99,9 @@ export class Scope {
 function birthMetric(slot: MetricSlot, sample: Sample): Metric {
   // [tck-id-topics-nbirth-metrics] [tck-id-topics-dbirth-metrics] name, datatype and value (or is_null)
   // [tck-id-payloads-alias-birth-requirement] an aliased metric carries name and alias in births
+  // [tck-id-operational-behavior-data-publish-nbirth-values] [tck-id-operational-behavior-data-publish-dbirth-values]
+  // the current value, or is_null without one;
+  // [tck-id-payloads-metric-datatype-req] datatype on every birth metric; [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
   const m: Metric = { name: slot.def.name, type: slot.def.type, timestamp: sample.timestamp };
   if (slot.alias !== undefined) m.alias = slot.alias;
   if (sample.value === null) m.isNull = true;
@@ -111,6 +118,8 @@ function dataMetric(slot: MetricSlot, value: MetricValue, timestamp: number, wit
   const { alias, def } = slot;
   // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
   // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
+  // [tck-id-payloads-name-requirement] the name, or only the alias born with it
+  // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
   if (alias !== undefined && !withName) {
     return value === null ? { alias, timestamp, type: def.type, isNull: true } : { alias, timestamp, type: def.type, value };
   }

@@ -14,6 +14,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 // [tck-id-host-topic-phid-birth-payload] [tck-id-host-topic-phid-death-payload]
+// [tck-id-message-flow-phid-sparkplug-state-publish-payload] [tck-id-payloads-state-birth-payload]
+// [tck-id-operational-behavior-host-application-connect-birth-payload] [tck-id-operational-behavior-host-application-connect-will-payload]
+// [tck-id-payloads-state-will-message-payload]
 export function encodeState(state: StatePayload): Uint8Array {
   if (!Number.isSafeInteger(state.timestamp) || state.timestamp < 0) {
     throw new SparkplugError(ErrorCodes.INVALID_STATE, `STATE timestamp must be a non-negative integer: ${state.timestamp}`);

@@ -38,6 +38,8 @@ export type IdKind = 'group' | 'node' | 'device' | 'host';
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
   // [tck-id-intro-group-id-chars] [tck-id-intro-edge-node-id-chars] [tck-id-intro-device-id-chars]
+  // [tck-id-topic-structure-namespace-valid-group-id] [tck-id-topic-structure-namespace-valid-edge-node-id]
+  // [tck-id-topic-structure-namespace-valid-device-id]
   for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
     if (c === 0x2f) return "contains '/'";
@@ -45,6 +47,7 @@ export function idProblem(id: string): string | undefined {
     if (c === 0x23) return "contains '#'";
     if (c === 0) return 'contains NUL';
     // A lone surrogate cannot be encoded as UTF-8. [tck-id-intro-group-id-string]
+    // [tck-id-intro-edge-node-id-string] [tck-id-intro-device-id-string]
     if (c >= 0xd800 && c <= 0xdfff) {
       const next = id.charCodeAt(i + 1);
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;

@@ -120,6 +120,8 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
       const hook = before !== undefined && before.sessionId > 0 ? await runHook(opts.beforeDisconnect) : undefined;
       if (this.state === 'stopping' || this.state === 'stopped') return;
       if (before !== undefined && this.attempt === before) {
+        // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server] one server at a time:
+        // the current connection is dropped before the next one is opened
         await this.drop(before, 'nextServer', opts.reasonCode);
         this.serverIndex = (before.serverIndex + 1) % this.opts.servers.length;
         this.connectNext();

@@ -14,7 +14,7 @@ import { hostYaml, lifo, tempDir } from './broker-helpers.js';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const STATE = 'spBv1.0/STATE/cli-host';
 
-test('CLI: sparkstate host serves /healthz 200 once online; SIGTERM publishes the offline STATE and exits 0 [tck-id-operational-behavior-host-application-termination]', async (t) => {
+test('CLI: sparkstate host serves /healthz 200 once online; SIGTERM publishes the offline STATE and exits 0 [tck-id-operational-behavior-host-application-termination] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet]', async (t) => {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());

@@ -24,7 +24,7 @@ describe('host commands (NCMD / DCMD)', () => {
   beforeEach(fakeTime);
   afterEach(() => mock.timers.reset());
 
-  test('NCMD: payload timestamp, no seq, birth datatype, QoS 0, not retained; by name when not aliased [tck-id-payloads-ncmd-seq] [tck-id-payloads-ncmd-timestamp] [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-topics-ncmd-topic]', async () => {
+  test('NCMD: payload timestamp, no seq, birth datatype, QoS 0, not retained; by name when not aliased [tck-id-payloads-ncmd-seq] [tck-id-payloads-ncmd-timestamp] [tck-id-topics-ncmd-timestamp] [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-topics-ncmd-mqtt] [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb]', async () => {
     const { host, transport } = await bornEdge();
     await host.writeMetric('Plant1', 'Line4', undefined, 'Mode', 'manual');
     const cmd = transport.published.at(-1);
@@ -45,7 +45,7 @@ describe('host commands (NCMD / DCMD)', () => {
     assert.deepEqual(p.metrics, [{ alias: 4, type: 'Float', value: 2.5, timestamp: T0 + 25 }]);
   });
 
-  test('DCMD: device topic, no seq, QoS 0, not retained, datatype equal to the DBIRTH one [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-seq] [tck-id-payloads-dcmd-retain] [tck-id-payloads-dcmd-timestamp] [tck-id-operational-behavior-data-commands-dcmd-metric-value]', async () => {
+  test('DCMD: device topic, no seq, QoS 0, not retained, datatype equal to the DBIRTH one [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-seq] [tck-id-payloads-dcmd-retain] [tck-id-topics-dcmd-mqtt] [tck-id-payloads-dcmd-timestamp] [tck-id-topics-dcmd-timestamp] [tck-id-operational-behavior-data-commands-dcmd-metric-value]', async () => {
     const { host, transport } = await bornEdge();
     await host.writeMetric('Plant1', 'Line4', 'Filler', 'Speed', 12);
     await host.writeMetric('Plant1', 'Line4', 'Filler', 'Limit', 2n ** 62n);

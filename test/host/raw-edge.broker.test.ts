@@ -82,7 +82,7 @@ test('births, data by alias, NDEATH with a stale bdSeq ignored, with the current
   assert.equal(host.counters.rebirthsRequested, 0);
 });
 
-test('a dropped message (skipped seq) leads to exactly one rebirth request and a consistent model after the rebirth [tck-id-operational-behavior-host-reordering-start] [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-operational-behavior-data-commands-ncmd-rebirth-name] [tck-id-operational-behavior-data-commands-ncmd-rebirth-value]', async (t) => {
+test('a dropped message (skipped seq) leads to exactly one rebirth request and a consistent model after the rebirth [tck-id-operational-behavior-host-reordering-start] [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-operational-behavior-data-commands-ncmd-rebirth-name] [tck-id-operational-behavior-data-commands-ncmd-rebirth-value] [tck-id-operational-behavior-data-commands-ncmd-rebirth-verb]', async (t) => {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());

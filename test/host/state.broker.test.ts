@@ -11,7 +11,7 @@ const STATE = 'spBv1.0/STATE/scada';
 const json = (m: ObservedMessage): { online: boolean; timestamp: number } =>
   JSON.parse(new TextDecoder().decode(m.payload)) as { online: boolean; timestamp: number };
 
-test('STATE birth is QoS 1 and retained: a fresh subscription receives {online:true, timestamp} [tck-id-host-topic-phid-birth-qos] [tck-id-host-topic-phid-birth-retain] [tck-id-host-topic-phid-birth-payload] [tck-id-host-topic-phid-birth-topic] [tck-id-intro-sparkplug-host-state]', async (t) => {
+test('STATE birth is QoS 1 and retained: a fresh subscription receives {online:true, timestamp} [tck-id-host-topic-phid-birth-qos] [tck-id-operational-behavior-host-application-connect-birth-qos] [tck-id-host-topic-phid-birth-retain] [tck-id-operational-behavior-host-application-connect-birth-retained] [tck-id-host-topic-phid-birth-payload] [tck-id-message-flow-phid-sparkplug-state-publish-payload] [tck-id-payloads-state-birth-payload] [tck-id-operational-behavior-host-application-connect-birth-payload] [tck-id-host-topic-phid-birth-topic] [tck-id-operational-behavior-host-application-connect-birth-topic] [tck-id-intro-sparkplug-host-state] [tck-id-components-ph-state] [tck-id-conformance-primary-host]', async (t) => {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());
@@ -30,7 +30,7 @@ test('STATE birth is QoS 1 and retained: a fresh subscription receives {online:t
   assert.deepEqual(Object.keys(p).sort(), ['online', 'timestamp']);
 });
 
-test('Will: cutting the host TCP link publishes a retained offline STATE with the birth timestamp [tck-id-host-topic-phid-death-retain] [tck-id-host-topic-phid-death-qos] [tck-id-host-topic-phid-death-payload] [tck-id-host-topic-phid-death-required] [tck-id-host-topic-phid-birth-payload-timestamp]', async (t) => {
+test('Will: cutting the host TCP link publishes a retained offline STATE with the birth timestamp [tck-id-host-topic-phid-death-retain] [tck-id-operational-behavior-host-application-connect-will-retained] [tck-id-payloads-state-will-message-retain] [tck-id-host-topic-phid-death-qos] [tck-id-operational-behavior-host-application-connect-will-qos] [tck-id-payloads-state-will-message-qos] [tck-id-host-topic-phid-death-payload] [tck-id-operational-behavior-host-application-connect-will-payload] [tck-id-payloads-state-will-message-payload] [tck-id-host-topic-phid-death-required] [tck-id-operational-behavior-host-application-connect-will] [tck-id-payloads-state-will-message] [tck-id-host-topic-phid-birth-payload-timestamp] [tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp]', async (t) => {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());
@@ -55,7 +55,7 @@ test('Will: cutting the host TCP link publishes a retained offline STATE with th
   assert.deepEqual(json(retained), { online: false, timestamp: json(birth).timestamp });
 });
 
-test('clean stop: retained offline STATE with the current time, not older than the Will [tck-id-operational-behavior-host-application-termination] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] [tck-id-operational-behavior-host-application-death-retained] [tck-id-operational-behavior-host-application-death-qos]', async (t) => {
+test('clean stop: retained offline STATE with the current time, not older than the Will [tck-id-operational-behavior-host-application-termination] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet] [tck-id-operational-behavior-host-application-death-retained] [tck-id-operational-behavior-host-application-death-qos] [tck-id-operational-behavior-host-application-death-topic] [tck-id-operational-behavior-host-application-death-payload]', async (t) => {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());

@@ -14,7 +14,7 @@ async function seed(dir: string, content: string): Promise<void> {
 }
 
 describe('BdSeqStore', () => {
-  test('[tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] first bdSeq is 0, then +1', async () => {
+  test('[tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] [tck-id-topics-nbirth-bdseq-increment] first bdSeq is 0, then +1', async () => {
     const store = await BdSeqStore.open(join(await dirs.make(), 'nested', 'state'));
     assert.equal(store.current(), undefined);
     assert.equal(await store.next(), 0);
@@ -24,7 +24,7 @@ describe('BdSeqStore', () => {
     assert.equal(store.current(), 2);
   });
 
-  test('[tck-id-topics-nbirth-bdseq-increment] wraps 255 -> 0', async () => {
+  test('[tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] wraps 255 -> 0', async () => {
     const dir = await dirs.make();
     await seed(dir, JSON.stringify({ bdSeq: 254, updatedAt: '2024-01-01T00:00:00.000Z' }));
     const store = await BdSeqStore.open(dir);
@@ -32,7 +32,7 @@ describe('BdSeqStore', () => {
     assert.deepEqual([await store.next(), await store.next(), await store.next()], [255, 0, 1]);
   });
 
-  test('[tck-id-topics-nbirth-bdseq-increment] a new instance (process restart) continues the sequence', async () => {
+  test('[tck-id-topics-nbirth-bdseq-increment] [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq] a new instance (process restart) continues the sequence', async () => {
     const dir = await dirs.make();
     const first = await BdSeqStore.open(dir);
     for (let i = 0; i < 3; i++) await first.next();

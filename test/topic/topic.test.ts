@@ -49,7 +49,7 @@ describe('topic namespace', () => {
     assertTopicError(() => parseTopic('spBv1.0'));
   });
 
-  test('rejects invalid ids [tck-id-intro-group-id-chars] [tck-id-intro-edge-node-id-chars] [tck-id-intro-device-id-chars]', () => {
+  test('rejects invalid ids [tck-id-intro-group-id-chars] [tck-id-intro-group-id-string] [tck-id-topic-structure-namespace-valid-group-id] [tck-id-intro-edge-node-id-chars] [tck-id-intro-edge-node-id-string] [tck-id-topic-structure-namespace-valid-edge-node-id] [tck-id-intro-device-id-chars] [tck-id-intro-device-id-string] [tck-id-topic-structure-namespace-valid-device-id]', () => {
     for (const bad of ['', 'a+b', 'a#b', 'a/b', 'a\u0000b', '\ud800']) {
       assertTopicError(() => formatTopic({ kind: 'node', type: 'NDATA', group: bad, node: 'E' }));
       assertTopicError(() => formatTopic({ kind: 'node', type: 'NDATA', group: 'G', node: bad }));
@@ -68,7 +68,7 @@ describe('topic namespace', () => {
 });
 
 describe('STATE payload', () => {
-  test('encodes the 3.0 JSON form [tck-id-host-topic-phid-birth-payload]', () => {
+  test('encodes the 3.0 JSON form [tck-id-host-topic-phid-birth-payload] [tck-id-message-flow-phid-sparkplug-state-publish-payload] [tck-id-payloads-state-birth-payload] [tck-id-operational-behavior-host-application-connect-birth-payload]', () => {
     const bytes = encodeState({ online: true, timestamp: 1668114759262 });
     assert.equal(new TextDecoder().decode(bytes), '{"online":true,"timestamp":1668114759262}');
     assert.deepEqual(decodeState(bytes), { online: true, timestamp: 1668114759262 });
