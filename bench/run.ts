@@ -4,10 +4,12 @@
  */
 import { runCodecBench } from './codec.js';
 import { runEdgeBench } from './edge.js';
+import { runHostBench } from './host.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   codec: runCodecBench,
   edge: runEdgeBench,
+  host: runHostBench,
 };
 
 async function main(names: string[]): Promise<void> {

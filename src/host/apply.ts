@@ -15,6 +15,8 @@ export interface UpdateContext {
   /** An NBIRTH arrived: any rebirth request for the node is answered. */
   born(node: NodeModel): void;
   emit<K extends keyof HostEvents>(event: K, ...args: HostEvents[K]): void;
+  /** Whether anyone listens to `metrics`: without a listener no MetricUpdate objects are built (hot path). */
+  wantsMetrics(): boolean;
 }
 
 const BDSEQ_METRIC = 'bdSeq';
@@ -71,7 +73,7 @@ export class ModelUpdater {
     }
     this.ctx.born(node);
     this.ctx.emit('nodeBirth', { group: node.group, node: node.id, bdSeq: node.bdSeq, timestamp: ts });
-    this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, metrics: birthUpdates(table) });
+    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, metrics: birthUpdates(table) });
   }
 
   private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
@@ -84,7 +86,7 @@ export class ModelUpdater {
     d.staleSince = undefined;
     d.birthTimestamp = ts;
     this.ctx.emit('deviceBirth', { group: node.group, node: node.id, device, timestamp: ts });
-    this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: birthUpdates(table) });
+    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: birthUpdates(table) });
   }
 
   private deviceDeath(node: NodeModel, device: string, p: DecodedPayload): void {
@@ -102,11 +104,13 @@ export class ModelUpdater {
   private data(node: NodeModel, device: string | undefined, table: MetricTable, p: DecodedPayload): void {
     const fallbackTs = p.timestamp ?? this.ctx.now();
     const metrics = p.metrics ?? [];
-    const updates: MetricUpdate[] = [];
+    // Without a `metrics` listener the per-metric MetricUpdate objects would only be garbage.
+    const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
     let unknown = 0;
     for (const m of metrics) {
       const slot = table.find(m);
       if (slot === undefined) unknown++;
+      else if (updates === undefined) this.set(slot, m, fallbackTs);
       else updates.push(this.update(slot, m, fallbackTs));
     }
     if (unknown > 0) {
@@ -114,21 +118,26 @@ export class ModelUpdater {
       // HP-7: an unknown alias or a metric not in the birth
       this.ctx.requestRebirth(node, 'unknownMetric');
     }
-    if (updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: updates });
+    if (updates !== undefined && updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: updates });
   }
 
   /** Historical values update the model only when newer than what it holds; the event carries every one. */
   private update(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): MetricUpdate {
+    this.set(slot, m, fallbackTs);
     const timestamp = m.timestamp ?? fallbackTs;
-    const value = m.value ?? null;
+    return { name: slot.name, alias: slot.alias, type: slot.type, value: m.value ?? null, timestamp, isHistorical: m.isHistorical === true, properties: m.properties };
+  }
+
+  /** Applies one data metric to its slot (historical only when newer than what the slot holds). */
+  private set(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): void {
+    const timestamp = m.timestamp ?? fallbackTs;
     const isHistorical = m.isHistorical === true;
     if (isHistorical) this.ctx.counters.historicalMetrics++;
     if (!isHistorical || timestamp > slot.timestamp) {
-      slot.value = value;
+      slot.value = m.value ?? null;
       slot.timestamp = timestamp;
       if (m.properties !== undefined) slot.properties = { ...slot.properties, ...m.properties };
     }
-    return { name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties: m.properties };
   }
 
   nodeDeath(node: NodeModel, p: DecodedPayload): void {

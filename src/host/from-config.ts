@@ -14,6 +14,7 @@ export function createHostApplication(config: HostConfig, opts: HostFromConfigOp
   const log = opts.logger;
   // The session asks for the Will before every CONNECT, but only once started; the closure is bound
   // late because the host needs the session in its constructor. [tck-id-host-topic-phid-death-required]
+  // [tck-id-operational-behavior-host-application-connect-will] [tck-id-payloads-state-will-message]
   let host: HostApplication | undefined;
   const transport = new MqttSession(sessionOptionsFromConfig(config.mqtt, `sparkstate-host-${hostId}`, () => host?.willMessage(), log));
   host = new HostApplication({

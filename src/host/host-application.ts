@@ -61,10 +61,12 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private connections = 0;
   private staleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly metricsListeners = new Set<unknown>();
 
   constructor(readonly options: HostApplicationOptions) {
     super();
     // [tck-id-host-topic-phid-death-topic] the STATE topic is built from a valid host id
+    // [tck-id-operational-behavior-host-application-connect-will-topic]
     assertValidId(options.hostId, 'host');
     this.hostId = options.hostId;
     this.stateTopic = formatTopic({ kind: 'state', hostId: options.hostId });
@@ -73,6 +75,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.staleAfterReconnectMs = r.staleAfterReconnectMs;
     this.groups = options.groups === undefined ? undefined : new Set(options.groups);
     this.log = options.logger?.child({ hostId: options.hostId });
+    // [tck-id-payloads-timestamp-in-UTC] command payload timestamps are Date.now(): UTC ms
     this.now = options.now ?? Date.now;
     this.scheduler = new RebirthScheduler({
       ratePerSecond: r.maxPerSecond,
@@ -94,7 +97,20 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       },
       born: (node) => this.scheduler.answered(node),
       emit: (event, ...args) => this.emit(event, ...args),
+      wantsMetrics: () => this.metricsListeners.size > 0,
     });
+  }
+
+  /** Tracks `metrics` listeners (the same Set semantics as the base class) so the hot path can skip building events nobody hears. */
+  override on<K extends keyof HostEvents>(event: K, listener: (...args: HostEvents[K]) => void): () => void {
+    const off = super.on(event, listener);
+    if (event === 'metrics') this.metricsListeners.add(listener);
+    return off;
+  }
+
+  override off<K extends keyof HostEvents>(event: K, listener: (...args: HostEvents[K]) => void): void {
+    super.off(event, listener);
+    if (event === 'metrics') this.metricsListeners.delete(listener);
   }
 
   get state(): HostState {
@@ -104,12 +120,18 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   /**
    * The STATE Will for the next CONNECT: the transport calls this before EVERY attempt.
    * [tck-id-host-topic-phid-death-payload-timestamp-connect] T = UTC now at this CONNECT, remembered for the birth
+   * [tck-id-operational-behavior-host-application-multi-server-timestamp] one session at a time; every CONNECT, to any
+   * server, gets its own T
    */
   willMessage(): HostWillMessage {
     const ts = Math.max(this.now(), this.willTs ?? 0);
     this.willTs = ts;
     // [tck-id-host-topic-phid-death-required] [tck-id-host-topic-phid-death-qos] QoS 1
     // [tck-id-host-topic-phid-death-retain] retained [tck-id-host-topic-phid-death-payload] {"online":false,"timestamp":T}
+    // [tck-id-operational-behavior-host-application-connect-will] [tck-id-payloads-state-will-message]
+    // [tck-id-operational-behavior-host-application-connect-will-qos] [tck-id-payloads-state-will-message-qos]
+    // [tck-id-operational-behavior-host-application-connect-will-retained] [tck-id-payloads-state-will-message-retain]
+    // [tck-id-operational-behavior-host-application-connect-will-payload] [tck-id-payloads-state-will-message-payload]
     return { topic: this.stateTopic, payload: encodeState({ online: false, timestamp: ts }), qos: 1, retain: true };
   }
 
@@ -135,6 +157,9 @@ export class HostApplication extends TypedEmitter<HostEvents> {
         // [tck-id-operational-behavior-host-application-termination] offline STATE before DISCONNECT
         // [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] current time, never older than the Will's T
         // [tck-id-operational-behavior-host-application-death-qos] [tck-id-operational-behavior-host-application-death-retained]
+        // [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet]
+        // [tck-id-operational-behavior-host-application-death-topic] [tck-id-operational-behavior-host-application-death-payload]
+        // [tck-id-operational-behavior-host-application-disconnect-intentional] the DISCONNECT follows
         beforeDisconnect: () => this.publishState(false, Math.max(this.now(), this.willTs ?? 0)),
       });
     } finally {
@@ -163,9 +188,11 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     const slot = table.byNameOnly(name);
     if (slot === undefined) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `no metric ${JSON.stringify(name)} in the birth of ${group}/${node}${device === undefined ? '' : `/${device}`}`);
     const bytes = encodePayload(writePayload(slot, value, this.now()));
-    // [tck-id-topics-ncmd-topic] [tck-id-topics-dcmd-topic]
+    // [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb] [tck-id-topics-dcmd-topic]
+    // [tck-id-operational-behavior-data-commands-dcmd-verb]
     const topic = device === undefined ? formatTopic({ kind: 'node', type: 'NCMD', group, node }) : formatTopic({ kind: 'device', type: 'DCMD', group, node, device });
     // [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-retain] QoS 0, not retained
+    // [tck-id-topics-ncmd-mqtt] [tck-id-topics-dcmd-mqtt]
     await this.options.transport.publish(topic, bytes, { qos: 0, retain: false });
   }
 
@@ -229,6 +256,11 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       if (connection !== this.connections || this.stateValue !== 'connecting') return;
       // [tck-id-host-topic-phid-birth-message] [tck-id-payloads-state-birth] first PUBLISH of the session
       // [tck-id-host-topic-phid-birth-payload-timestamp] same T as this CONNECT's Will
+      // [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required]
+      // [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp]
+      // [tck-id-principles-birth-certificates-order] [tck-id-operational-behavior-primary-application-state-with-multiple-servers-state]
+      // the STATE birth comes first on every session, on whichever server
+      // [tck-id-intro-sparkplug-host-state] [tck-id-components-ph-state] [tck-id-conformance-primary-host] every host publishes STATE
       const birth = this.publishState(true, ts);
       // Online as soon as the birth is on its way: later publishes (rebirth NCMDs) follow it on the wire.
       this.transition('online');
@@ -336,6 +368,10 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private publishState(online: boolean, timestamp: number): Promise<void> {
     // [tck-id-host-topic-phid-birth-qos] [tck-id-host-topic-phid-birth-retain] QoS 1, retained
     // [tck-id-host-topic-phid-birth-payload] {"online":true|false,"timestamp":T}
+    // [tck-id-operational-behavior-host-application-connect-birth-qos]
+    // [tck-id-operational-behavior-host-application-connect-birth-retained] [tck-id-message-flow-phid-sparkplug-state-publish-payload]
+    // [tck-id-payloads-state-birth-payload] [tck-id-operational-behavior-host-application-connect-birth-payload]
+    // [tck-id-host-topic-phid-birth-topic] [tck-id-operational-behavior-host-application-connect-birth-topic] spBv1.0/STATE/<hostId>
     return this.options.transport.publish(this.stateTopic, encodeState({ online, timestamp }), { qos: 1, retain: true });
   }
 
@@ -351,6 +387,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.log?.info({ group: node.group, node: node.id, reason }, 'requesting rebirth');
     const topic = formatTopic({ kind: 'node', type: 'NCMD', group: node.group, node: node.id });
     // [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-payloads-ncmd-qos] QoS 0, not retained
+    // [tck-id-topics-ncmd-mqtt] [tck-id-payloads-ncmd-retain]
     this.options.transport
       .publish(topic, encodePayload(rebirthPayload(this.now())), { qos: 0, retain: false })
       .catch((err: unknown) => this.log?.warn({ err, group: node.group, node: node.id }, 'rebirth request not sent'));

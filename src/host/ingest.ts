@@ -117,6 +117,7 @@ export class Ingest {
   private seqOf(node: NodeModel, p: DecodedPayload): number | undefined {
     const seq = p.seq;
     // [tck-id-payloads-sequence-num-req-nbirth] seq is required and 0..255 on every sequenced message
+    // [tck-id-payloads-nbirth-seq] [tck-id-message-flow-edge-node-birth-publish-nbirth-payload-seq]
     if (typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= 255) return seq;
     this.malformed(node, undefined, `missing or invalid seq ${String(seq)}`);
     return undefined;

@@ -1,0 +1,420 @@
+/**
+ * Host application benchmarks (issue 4, "Speed"), each beside its baseline in one run, against a
+ * private Mosquitto (never the machine's broker on 1883). Every role is its own forked process
+ * (bench/host-child.ts), so CPU time and peak RSS are the contender's own.
+ *
+ * 1. Fan-in: 100 nodes × 10 devices × 100 metrics. Raw publishers (one raw MQTT connection per
+ *    node, pre-encoded payloads, NBIRTH/DBIRTH first, then alias-only DDATA without datatype, seq
+ *    correct per node, payload timestamp = send time). Contenders, one at a time in their own
+ *    process: sparkstate HostApplication; MQTT.js + Tahu decodePayload + Map by alias; MQTT.js
+ *    subscriber that only counts. The rate is raised level by level (each level is one run per
+ *    contender still passing, which doubles as the warm-up) until messages are lost, a seq gap is
+ *    seen or lag > 1 s (lag = time the consumer has the last message − time the publisher's last
+ *    byte left its socket); then 5 interleaved runs per contender at its highest passing level.
+ *    Per core = metrics processed ÷ consumer CPU seconds (user + system) = metrics/s ÷ cores used.
+ * 2. Broker restart: 100 simulated edge nodes (MQTT.js, one connection each, Will = NDEATH, re-birth
+ *    on every connection once the primary host's STATE is online, as our EdgeNode with
+ *    primaryHostId does; backoff full jitter 500 ms × 2^n like the transport's default), a
+ *    sparkstate host in its own process. Mosquitto kill -9 + restart on the same port; time from
+ *    the broker accepting connections to a complete, non-stale model. Warm-up + 5 runs.
+ * 3. Host restart: 500 nodes × 2 devices × 1,000 metrics (edges in 2 processes, no primary host:
+ *    they re-birth only when asked; each sends one small DDATA every 500 ms so the host learns of
+ *    them). The host process is killed (SIGKILL) and a new one started; time from start() to a
+ *    complete model, rebirth pacing checked against maxPerSecond, memory per metric. Warm-up
+ *    (first host) + 5 restarts.
+ *
+ * Env: HOST_SCENARIOS ("fanin,broker,restart"), HOST_RUNS (5), HOST_RUN_MS (2000, fan-in run),
+ * HOST_LEVELS (fan-in metrics/s list), HOST_MAX_PER_SECOND (250, host restart), HOST_BACKOFF_MS
+ * (500), HOST_NODE_FLAGS (extra node flags for the restarted host, e.g. --max-semi-space-size=64), HOST_CPU_PROF=<dir>: V8 profiles of the sparkstate fan-in consumer and of the last
+ * restarted host (summarise with `node build/bench/edge-profile.js <file>`).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startMosquitto, type Broker } from '../test/helpers/mosquitto.js';
+import { Proc, killAllChildren } from './host-rpc.js';
+
+function envInt(name: string, def: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : def;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1);
+}
+
+function printTable(rows: string[][], leftCols = 1): void {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  for (const r of rows) {
+    process.stdout.write(`${r.map((cell, c) => (c < leftCols ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
+  }
+}
+
+const RUNS = envInt('HOST_RUNS', 5);
+const BACKOFF_MS = envInt('HOST_BACKOFF_MS', 500);
+const PROF_DIR = process.env['HOST_CPU_PROF'];
+function profArgs(name: string): string[] {
+  if (PROF_DIR === undefined || PROF_DIR === '') return [];
+  const dir = resolve(PROF_DIR);
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `host-${name}-${Date.now()}.cpuprofile`];
+}
+
+// ------------------------------------------------------------------ fan-in
+
+type Kind = 'sparkstate' | 'tahu' | 'count';
+const KINDS: readonly Kind[] = ['sparkstate', 'tahu', 'count'];
+const LABEL: Record<Kind, string> = {
+  sparkstate: 'sparkstate HostApplication',
+  tahu: 'MQTT.js + Tahu decode + Map',
+  count: 'MQTT.js count only (ceiling)',
+};
+
+interface ConsumerEnd {
+  received: number;
+  doneAt: number | null;
+  cpuUs: number;
+  gaps: number;
+  unknown: number;
+  rebirths: number;
+  maxRssKb: number;
+}
+interface PubData {
+  sent: number;
+  startAt: number;
+  lastAt: number;
+  flushedAt: number;
+}
+interface FanSample {
+  ok: boolean;
+  why: string;
+  wallRate: number;
+  perCore: number;
+  cpuPct: number;
+  lagMs: number;
+  pubRate: number;
+  maxRssMb: number;
+}
+
+async function fanIn(broker: Broker): Promise<void> {
+  const shape = { nodes: 100, devices: 10, metrics: 100 };
+  const runMs = envInt('HOST_RUN_MS', 2000);
+  const levels = (process.env['HOST_LEVELS'] ?? '100000,200000,400000,700000,1000000,1500000,2000000,3000000,4000000')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
+  process.stdout.write(
+    `\nFan-in: ${shape.nodes} nodes × ${shape.devices} devices × ${shape.metrics} metrics (DDATA = 100 metrics by alias, no datatype), ` +
+      `QoS 0, ${runMs} ms per run; pass = all messages, no seq gap, lag ≤ 1 s\n`,
+  );
+  const pub = new Proc('pub', { port: broker.port, ...shape });
+  await pub.call('connect');
+  const consumers = new Map<Kind, Proc>();
+  for (const k of KINDS) consumers.set(k, new Proc('consumer', { port: broker.port, kind: k, ...shape }, k === 'sparkstate' ? profArgs('fanin') : []));
+
+  const run = async (kind: Kind, rateMetrics: number): Promise<FanSample> => {
+    const c = consumers.get(kind);
+    if (c === undefined) throw new Error(kind);
+    await c.call('connect');
+    await pub.call('births');
+    if (!(await c.call<boolean>('ready'))) throw new Error(`${kind}: births not all received`);
+    const rateMsgs = rateMetrics / shape.metrics;
+    const n = Math.max(1, Math.round((rateMsgs * runMs) / 1000));
+    await c.call('begin', { expected: n });
+    const p = await pub.call<PubData>('data', { rate: rateMsgs, durationMs: runMs });
+    const r = await c.call<ConsumerEnd>('end', { deadline: p.flushedAt + 1500 });
+    await c.call('disconnect');
+    const lagMs = r.doneAt === null ? Number.POSITIVE_INFINITY : Math.max(0, r.doneAt - p.flushedAt);
+    const wallMs = (r.doneAt ?? p.flushedAt + 1500) - p.startAt;
+    const metricsDone = r.received * shape.metrics;
+    const why =
+      r.received < n ? `lost ${n - r.received} msgs` : r.gaps > 0 ? `${r.gaps} seq gaps` : lagMs > 1000 ? `lag ${lagMs} ms` : '';
+    return {
+      ok: why === '',
+      why,
+      wallRate: (metricsDone * 1000) / wallMs,
+      perCore: r.cpuUs > 0 ? metricsDone / (r.cpuUs / 1e6) : 0,
+      cpuPct: r.cpuUs / (wallMs * 10),
+      lagMs,
+      pubRate: (p.sent * shape.metrics * 1000) / Math.max(1, p.flushedAt - p.startAt),
+      maxRssMb: r.maxRssKb / 1024,
+    };
+  };
+
+  // Ramp (also the warm-up).
+  const best = new Map<Kind, number>();
+  const alive = new Set<Kind>(KINDS);
+  const rampRows: string[][] = [['target metrics/s', ...KINDS.map((k) => `${k}: result, metrics/s per core, CPU, lag`), 'publisher']];
+  for (const level of levels) {
+    if (alive.size === 0) break;
+    const row = [fmt(level)];
+    let pubRate = Number.POSITIVE_INFINITY;
+    for (const k of KINDS) {
+      if (!alive.has(k)) {
+        row.push('');
+        continue;
+      }
+      const s = await run(k, level);
+      pubRate = Math.min(pubRate, s.pubRate);
+      row.push(`${s.ok ? 'ok' : `FAIL (${s.why})`}, ${fmt(s.perCore)}, ${s.cpuPct.toFixed(0)}%, ${Number.isFinite(s.lagMs) ? s.lagMs : '∞'} ms`);
+      if (s.ok) best.set(k, level);
+      else alive.delete(k);
+    }
+    row.push(fmt(pubRate));
+    rampRows.push(row);
+    if (pubRate < level * 0.9) {
+      process.stdout.write(`(publisher reached only ${fmt(pubRate)} metrics/s at target ${fmt(level)}: machine-bound, ramp stopped)\n`);
+      break;
+    }
+  }
+  printTable(rampRows);
+
+  // Measured runs at each contender's highest passing level, interleaved, rotated order.
+  const samples = new Map<Kind, FanSample[]>(KINDS.map((k) => [k, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (let i = 0; i < KINDS.length; i++) {
+      const k = KINDS[(i + r) % KINDS.length] ?? 'count';
+      const level = best.get(k);
+      if (level !== undefined) samples.get(k)?.push(await run(k, level));
+    }
+  }
+  const perCore = (k: Kind): number => median((samples.get(k) ?? []).map((s) => s.perCore));
+  process.stdout.write(`\nFan-in, median of ${RUNS} runs at each contender's highest passing level (after the ramp as warm-up):\n`);
+  const rows: string[][] = [['contender', 'level metrics/s', 'metrics/s (wall)', 'metrics/s per core', 'consumer CPU', 'lag ms', 'runs ok', 'peak RSS MB', 'per core vs sparkstate']];
+  for (const k of KINDS) {
+    const ss = samples.get(k) ?? [];
+    rows.push([
+      LABEL[k],
+      fmt(best.get(k) ?? Number.NaN),
+      fmt(median(ss.map((s) => s.wallRate))),
+      fmt(perCore(k)),
+      `${median(ss.map((s) => s.cpuPct)).toFixed(0)}%`,
+      median(ss.map((s) => s.lagMs)).toFixed(0),
+      `${ss.filter((s) => s.ok).length}/${ss.length}`,
+      Math.max(0, ...ss.map((s) => s.maxRssMb)).toFixed(0),
+      k === 'sparkstate' ? '1.00x' : `${(perCore('sparkstate') / perCore(k)).toFixed(2)}x`,
+    ]);
+  }
+  printTable(rows);
+  const vsTahu = perCore('sparkstate') / perCore('tahu');
+  const vsCount = perCore('sparkstate') / perCore('count');
+  process.stdout.write(
+    `goal per core: ≥ 4x baseline → ${vsTahu.toFixed(2)}x ${vsTahu >= 4 ? 'MET' : 'NOT MET'}; ` +
+      `≥ 80% of count-only → ${(vsCount * 100).toFixed(0)}% ${vsCount >= 0.8 ? 'MET' : 'NOT MET'}\n`,
+  );
+  await pub.kill();
+  for (const c of consumers.values()) await c.call('disconnect').catch(() => undefined);
+  for (const c of consumers.values()) {
+    c.child.disconnect();
+    await Promise.race([c.exit, new Promise((r) => setTimeout(r, 5000))]);
+    await c.kill();
+  }
+}
+
+// ------------------------------------------------------------------ restarts
+
+interface HostStart {
+  rssBefore: number;
+  heapBefore: number;
+  startAt: number;
+}
+interface HostDone {
+  ok: boolean;
+  doneAt: number;
+  markAt: number;
+  stats: { nodesOnline: number; devicesOnline: number; metrics: number; staleMetrics: number };
+  rebirths: number;
+  redundant: number;
+  duplicates: number;
+  maxIn1s: number;
+  minGapMs: number | null;
+  rssAfter: number;
+  heapAfter: number;
+  maxRssKb: number;
+  cpuUs: number;
+}
+interface EdgeStats {
+  connects: number;
+  births: number;
+  rebirthNcmds: number;
+  dataMsgs: number;
+  connected: number;
+  born: number;
+}
+
+async function sumStats(edges: Proc[]): Promise<EdgeStats> {
+  const all = await Promise.all(edges.map((e) => e.call<EdgeStats>('stats')));
+  const out: EdgeStats = { connects: 0, births: 0, rebirthNcmds: 0, dataMsgs: 0, connected: 0, born: 0 };
+  for (const s of all) {
+    out.connects += s.connects;
+    out.births += s.births;
+    out.rebirthNcmds += s.rebirthNcmds;
+    out.dataMsgs += s.dataMsgs;
+    out.connected += s.connected;
+    out.born += s.born;
+  }
+  return out;
+}
+
+async function brokerRestart(broker: Broker): Promise<void> {
+  const shape = { nodes: 100, devices: 10, metrics: 100 };
+  process.stdout.write(
+    `\nBroker restart: ${shape.nodes} simulated edge nodes × ${shape.devices} devices × ${shape.metrics} metrics ` +
+      `(${shape.nodes * shape.devices * shape.metrics} metrics; MQTT.js edges, primary host "scada", 1 DDATA/s per node), ` +
+      `host and edge backoff ${BACKOFF_MS} ms × 2^n full jitter; kill -9 + restart; warm-up + ${RUNS} runs\n`,
+  );
+  const host = new Proc('host', { port: broker.port, ...shape, maxPerSecond: 20, backoffMs: BACKOFF_MS, staleAfterReconnectMs: 5000 });
+  const edges = new Proc('edges', { port: broker.port, nodeFrom: 0, nodeTo: shape.nodes, devices: shape.devices, metrics: shape.metrics, primaryHostId: 'scada', dataEveryMs: 1000, dataMetrics: 10, backoffMs: BACKOFF_MS });
+  await host.call('start');
+  await edges.call('start');
+  const first = await host.call<HostDone>('waitComplete', { timeoutMs: 30_000 });
+  if (!first.ok) throw new Error(`initial model incomplete: ${JSON.stringify(first.stats)}`);
+  const rows: string[][] = [['run', 'broker up → model complete', 'rebirth NCMDs', 'redundant', 'edge births', 'host peak RSS MB', 'complete']];
+  const times: number[] = [];
+  for (let r = 0; r <= RUNS; r++) {
+    await host.call('mark');
+    const before = await sumStats([edges]);
+    await broker.restart();
+    const upAt = Date.now();
+    const d = await host.call<HostDone>('waitComplete', { timeoutMs: 30_000 });
+    const after = await sumStats([edges]);
+    const ms = d.doneAt - upAt;
+    if (r > 0) times.push(d.ok ? ms : Number.POSITIVE_INFINITY);
+    rows.push([
+      r === 0 ? 'warm-up' : String(r),
+      d.ok ? `${ms} ms` : 'TIMEOUT',
+      `${d.rebirths} (edges saw ${after.rebirthNcmds - before.rebirthNcmds})`,
+      String(d.redundant + d.duplicates),
+      String(after.births - before.births),
+      (d.maxRssKb / 1024).toFixed(0),
+      `${d.stats.nodesOnline}/${d.stats.devicesOnline}/${d.stats.metrics}, stale ${d.stats.staleMetrics}`,
+    ]);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  printTable(rows);
+  const med = median(times);
+  process.stdout.write(`median ${med.toFixed(0)} ms (min ${Math.min(...times)}, max ${Math.max(...times)}); goal < 3000 ms: ${med < 3000 ? 'MET' : 'NOT MET'} (median)${Math.max(...times) < 3000 ? ', every run under' : ''}\n`);
+  await edges.call('stop').catch(() => undefined);
+  await host.call('stop').catch(() => undefined);
+  await edges.kill();
+  await host.kill();
+}
+
+async function hostRestart(broker: Broker): Promise<void> {
+  const shape = { nodes: 500, devices: 2, metrics: 1000 };
+  const mps = envInt('HOST_MAX_PER_SECOND', 250);
+  const total = shape.nodes * shape.devices * shape.metrics;
+  process.stdout.write(
+    `\nHost restart: ${shape.nodes} nodes × ${shape.devices} devices × ${shape.metrics} metrics (${total} metrics + 2 per node), ` +
+      `edges in 2 processes, no primary host (re-birth only on request), 1 DDATA / 500 ms per node; ` +
+      `host config rebirth.maxPerSecond = ${mps}; host killed (SIGKILL) and restarted; warm-up + ${RUNS} restarts\n`,
+  );
+  const half = shape.nodes / 2;
+  const edges = [0, 1].map(
+    (p) =>
+      new Proc('edges', { port: broker.port, nodeFrom: p * half, nodeTo: (p + 1) * half, devices: shape.devices, metrics: shape.metrics, dataEveryMs: 500, dataMetrics: 10, backoffMs: BACKOFF_MS }),
+  );
+  await Promise.all(edges.map((e) => e.call('start')));
+  const rows: string[][] = [
+    ['run', 'start() → complete', 'spawn → complete', 'rebirth NCMDs', 'max in any 1 s', 'min gap ms', 'dup/redundant', 'RSS B/metric', 'heap B/metric', 'peak RSS MB', 'host CPU s'],
+  ];
+  const times: number[] = [];
+  const rssPer: number[] = [];
+  const heapPer: number[] = [];
+  let rateOk = true;
+  for (let r = 0; r <= RUNS; r++) {
+    const spawnAt = Date.now();
+    const host = new Proc('host', { port: broker.port, ...shape, maxPerSecond: mps, backoffMs: BACKOFF_MS, staleAfterReconnectMs: 5000 }, [
+      '--expose-gc',
+      ...(process.env['HOST_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
+      ...(r === RUNS ? profArgs('restart') : []),
+    ]);
+    const before = await sumStats(edges);
+    const s = await host.call<HostStart>('start');
+    const d = await host.call<HostDone>('waitComplete', { timeoutMs: 60_000 });
+    const after = await sumStats(edges);
+    const metrics = d.stats.metrics;
+    const rss = (d.rssAfter - s.rssBefore) / metrics;
+    const heap = (d.heapAfter - s.heapBefore) / metrics;
+    const ms = d.doneAt - s.startAt;
+    // Token bucket, capacity 1: at most maxPerSecond + 1 in any 1 s window.
+    const within = d.maxIn1s <= mps + 1;
+    if (r > 0) {
+      times.push(d.ok ? ms : Number.POSITIVE_INFINITY);
+      rssPer.push(rss);
+      heapPer.push(heap);
+      rateOk &&= within;
+    }
+    rows.push([
+      r === 0 ? 'warm-up (first host)' : String(r),
+      d.ok ? `${ms} ms` : `TIMEOUT (${JSON.stringify(d.stats)})`,
+      `${d.doneAt - spawnAt} ms`,
+      `${d.rebirths} (edges saw ${after.rebirthNcmds - before.rebirthNcmds})`,
+      `${d.maxIn1s}${within ? '' : ' OVER'}`,
+      d.minGapMs === null ? '–' : d.minGapMs.toFixed(1),
+      `${d.duplicates}/${d.redundant}`,
+      rss.toFixed(0),
+      heap.toFixed(0),
+      (d.maxRssKb / 1024).toFixed(0),
+      (d.cpuUs / 1e6).toFixed(2),
+    ]);
+    if (r === RUNS && profArgs('x').length > 0) {
+      await host.call('stop').catch(() => undefined);
+      host.child.disconnect();
+      await Promise.race([host.exit, new Promise((res) => setTimeout(res, 5000))]);
+    }
+    await host.kill(); // the restart: a crash, the broker publishes its STATE Will
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  printTable(rows);
+  const med = median(times);
+  process.stdout.write(
+    `median ${med.toFixed(0)} ms to a complete model (goal < 5000 ms: ${med < 5000 ? 'MET' : 'NOT MET'}); ` +
+      `rebirth rate within ${mps}/s (+1 burst) in every run: ${rateOk ? 'yes' : 'NO'}; ` +
+      `median ${median(rssPer).toFixed(0)} B RSS per metric (goal < 300: ${median(rssPer) < 300 ? 'MET' : 'NOT MET'}), ${median(heapPer).toFixed(0)} B heap per metric\n`,
+  );
+  await Promise.all(edges.map((e) => e.call('stop').catch(() => undefined)));
+  for (const e of edges) await e.kill();
+}
+
+export async function runHostBench(): Promise<void> {
+  const scenarios = new Set((process.env['HOST_SCENARIOS'] ?? 'fanin,broker,restart').split(','));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    killAllChildren();
+    process.stderr.write(`\nhost bench: ${sig}, stopped children\n`);
+    process.exit(130); // the Mosquitto helper's exit hook kills the brokers and removes their dirs
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killAllChildren);
+  try {
+    const steps: [string, (b: Broker) => Promise<void>][] = [
+      ['fanin', fanIn],
+      ['broker', brokerRestart],
+      ['restart', hostRestart],
+    ];
+    for (const [name, fn] of steps) {
+      if (!scenarios.has(name)) continue;
+      const broker = await startMosquitto();
+      try {
+        await fn(broker);
+      } catch (e: unknown) {
+        process.stdout.write(`\n${name}: FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exitCode = 1;
+      } finally {
+        killAllChildren();
+        await broker.dispose();
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killAllChildren);
+  }
+}
