@@ -9,7 +9,7 @@
  * benchmark when none is named, so this one is its own entry point.
  */
 import type { ChildMessage } from './edge-child.js';
-import { fmt, printTable } from './edge.js';
+import { fmt, printTable } from './report.js';
 import { runChild, withBroker } from './edge-proc.js';
 
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);

@@ -22,32 +22,11 @@ import { join, resolve } from 'node:path';
 import type { ContenderName, Workload } from './edge-contenders.js';
 import type { EdgeCommand, RunSample } from './edge-child.js';
 import { Worker, withBroker } from './edge-proc.js';
+import { envInt, fmt, median, printTable } from './report.js';
 
 const ALL: readonly ContenderName[] = ['sparkstate', 'tahu', 'plain'];
 const LABEL: Record<ContenderName, string> = { sparkstate: 'sparkstate', tahu: 'Tahu sparkplug-client', plain: 'plain MQTT.js (ceiling)' };
 const SATURATION_GOAL: Record<number, number> = { 10: 2, 100: 5, 1000: 6 };
-
-function envInt(name: string, def: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : def;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? 0 : s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-export function fmt(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1);
-}
-
-export function printTable(rows: string[][], leftCols = 2): void {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  for (const r of rows) {
-    process.stdout.write(`${r.map((cell, c) => (c < leftCols ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
-  }
-}
 
 interface Summary {
   metricsPerSec: number;

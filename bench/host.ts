@@ -32,29 +32,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startMosquitto, type Broker } from '../test/helpers/mosquitto.js';
 import { Proc, killAllChildren } from './host-rpc.js';
-
-function envInt(name: string, def: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : def;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-function fmt(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1);
-}
-
-function printTable(rows: string[][], leftCols = 1): void {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  for (const r of rows) {
-    process.stdout.write(`${r.map((cell, c) => (c < leftCols ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
-  }
-}
+import { envInt, fmt, median, printTable } from './report.js';
 
 const RUNS = envInt('HOST_RUNS', 5);
 const BACKOFF_MS = envInt('HOST_BACKOFF_MS', 500);
@@ -173,7 +151,7 @@ async function fanIn(broker: Broker): Promise<void> {
       break;
     }
   }
-  printTable(rampRows);
+  printTable(rampRows, 1);
 
   // Measured runs at each contender's highest passing level, interleaved, rotated order.
   const samples = new Map<Kind, FanSample[]>(KINDS.map((k) => [k, []]));
@@ -201,7 +179,7 @@ async function fanIn(broker: Broker): Promise<void> {
       k === 'sparkstate' ? '1.00x' : `${(perCore('sparkstate') / perCore(k)).toFixed(2)}x`,
     ]);
   }
-  printTable(rows);
+  printTable(rows, 1);
   const vsTahu = perCore('sparkstate') / perCore('tahu');
   const vsCount = perCore('sparkstate') / perCore('count');
   process.stdout.write(
@@ -297,7 +275,7 @@ async function brokerRestart(broker: Broker): Promise<void> {
     ]);
     await new Promise((res) => setTimeout(res, 500));
   }
-  printTable(rows);
+  printTable(rows, 1);
   const med = median(times);
   process.stdout.write(`median ${med.toFixed(0)} ms (min ${Math.min(...times)}, max ${Math.max(...times)}); goal < 3000 ms: ${med < 3000 ? 'MET' : 'NOT MET'} (median)${Math.max(...times) < 3000 ? ', every run under' : ''}\n`);
   await edges.call('stop').catch(() => undefined);
@@ -372,7 +350,7 @@ async function hostRestart(broker: Broker): Promise<void> {
     await host.kill(); // the restart: a crash, the broker publishes its STATE Will
     await new Promise((res) => setTimeout(res, 300));
   }
-  printTable(rows);
+  printTable(rows, 1);
   const med = median(times);
   process.stdout.write(
     `median ${med.toFixed(0)} ms to a complete model (goal < 5000 ms: ${med < 5000 ? 'MET' : 'NOT MET'}); ` +

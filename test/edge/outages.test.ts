@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
-import { startTcpGate } from '../helpers/gate.js';
+import { startTcpProxy } from '../helpers/proxy.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 import { Wire, assertNone, bdSeqOf, isDevice, isNode, startEdge } from './helpers.js';
 
@@ -49,7 +49,7 @@ test(
   async (t) => {
     const broker = await startMosquitto({ persistence: true });
     t.after(() => broker.dispose());
-    const gate = await startTcpGate(broker.port);
+    const gate = await startTcpProxy(broker.port);
     t.after(() => gate.close());
     const obs1 = await startObserver(broker.url);
     t.after(() => obs1.close());

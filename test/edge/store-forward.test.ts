@@ -6,14 +6,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
-import { startTcpGate } from '../helpers/gate.js';
+import { startTcpProxy } from '../helpers/proxy.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 import { Wire, edgeYaml, isDevice, isNode, metricValues, startEdge, tempDir } from './helpers.js';
 
 test('broker down: every sample taken meanwhile arrives after the births as historical, in order, none lost, none duplicated; live data is not held back', async (t) => {
   const broker = await startMosquitto();
   t.after(() => broker.dispose());
-  const gate = await startTcpGate(broker.port);
+  const gate = await startTcpProxy(broker.port);
   t.after(() => gate.close());
   const obs1 = await startObserver(broker.url);
   t.after(() => obs1.close());
@@ -87,7 +87,7 @@ test('broker down: every sample taken meanwhile arrives after the births as hist
 test('kill -9 of the edge process during an outage loses at most the last unflushed batch; the restarted process replays the rest', async (t) => {
   const broker = await startMosquitto();
   t.after(() => broker.dispose());
-  const gate = await startTcpGate(broker.port);
+  const gate = await startTcpProxy(broker.port);
   t.after(() => gate.close());
   const obs1 = await startObserver(broker.url);
   t.after(() => obs1.close());

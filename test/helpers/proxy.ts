@@ -2,6 +2,11 @@
  * A TCP pass-through in front of a broker, so a test can cut a client's network link abruptly
  * (no DISCONNECT) without reaching into the client's internals: the broker sees the socket close
  * and delivers the client's Will, exactly as after a real network failure.
+ *
+ * Its door can be shut: while `open` is false, new connections are accepted and destroyed at once
+ * (the client sees its attempt fail) and open ones keep flowing. That lets a test restart a broker
+ * and attach its observers before a reconnecting client is let back in, without racing the
+ * client's back-off timer.
  */
 import { createServer, createConnection, type Socket } from 'node:net';
 
@@ -11,6 +16,10 @@ export interface TcpProxy {
   readonly url: string;
   /** Number of client connections currently open through the proxy. */
   readonly connections: number;
+  /** Number of client connections let through so far. */
+  readonly accepted: number;
+  /** Whether new connections are let through (default true). */
+  open: boolean;
   /** The first chunk each client sent (it starts with the CONNECT packet), in connection order. */
   readonly firstChunks: readonly Buffer[];
   /** Destroys every open connection (both sides); new connections are still accepted. */
@@ -21,7 +30,13 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const firstChunks: Buffer[] = [];
+  const state = { open: true, accepted: 0 };
   const server = createServer((inbound) => {
+    if (!state.open) {
+      inbound.destroy();
+      return;
+    }
+    state.accepted++;
     inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
     const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
     const pair: [Socket, Socket] = [inbound, outbound];
@@ -54,9 +69,19 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     get connections() {
       return pairs.size;
     },
+    get accepted() {
+      return state.accepted;
+    },
+    get open() {
+      return state.open;
+    },
+    set open(v: boolean) {
+      state.open = v;
+    },
     firstChunks,
     dropAll,
     close: () => {
+      state.open = false;
       dropAll();
       return new Promise((resolve) => server.close(() => resolve()));
     },
