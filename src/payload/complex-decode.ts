@@ -1,20 +1,17 @@
-/** Decoding of the structured values: DataSet, Template (with Parameters), PropertySet/List, MetaData. */
+/** Decoding of the structured values: DataSet, Template (with Parameters), MetaData (PropertySet/List: property-decode.ts). */
 import {
-  DataType,
   type BasicTypeName,
   type DataSet,
   type Int64,
   type MetaData,
-  type PropertySet,
-  type PropertyTypeName,
-  type PropertyValue,
   type ScalarValue,
   type Template,
   type TemplateParameter,
 } from './types.js';
 import { dataTypeName, isBasicType } from './values.js';
 import { decodeError, type Reader } from './reader.js';
-import { basicValue, K_BOOL, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NONE, K_STRING, readMetric } from './decode.js';
+import { readMetric } from './decode.js';
+import { basicValue, K_BOOL, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NONE, K_STRING } from './decode-values.js';
 import { MAX_DEPTH } from './complex-encode.js';
 
 type Cell = ScalarValue<Int64> | null;
@@ -98,7 +95,7 @@ function readRow(r: Reader, end: number, types: readonly number[]): Cell[] {
  * Reads a message whose value fields int..string are the consecutive numbers base..base+5
  * (DataSetValue base 1). Stops at `end`; unknown fields are skipped. `null` when no value.
  */
-function readScalar(r: Reader, end: number, base: number, type: number, isCell: boolean): Cell {
+export function readScalar(r: Reader, end: number, base: number, type: number, isCell: boolean): Cell {
   const at = r.pos;
   let kind = K_NONE;
   let lo = 0;
@@ -214,96 +211,6 @@ function readParameter(r: Reader, end: number): TemplateParameter<Int64> {
     if (v !== null) p.value = v;
   }
   return p;
-}
-
-export function readPropertySet(r: Reader, end: number, depth: number): PropertySet<Int64> {
-  const at = r.pos;
-  if (depth > MAX_DEPTH) decodeError(`templates/property sets nested deeper than ${MAX_DEPTH}`, at);
-  const keys: string[] = [];
-  const values: PropertyValue<Int64>[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32(end);
-    if (tag === 0x0a) keys.push(r.key(end));
-    else if (tag === 0x12) {
-      const e = r.delimited(end);
-      values.push(readPropertyValue(r, e, depth));
-    } else r.skip(tag, end, 2);
-  }
-  // [tck-id-payloads-propertyset-keys-array-size] [tck-id-payloads-propertyset-values-array-size]
-  if (keys.length !== values.length) decodeError(`PropertySet has ${keys.length} keys but ${values.length} values`, at);
-  const ps: PropertySet<Int64> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] ?? '';
-    if (Object.hasOwn(ps, k)) decodeError(`PropertySet has duplicate key ${JSON.stringify(k)}`, at);
-    const v = values[i] ?? { type: 'Int8' };
-    // defineProperty so that a key like "__proto__" is a plain own property, not the prototype.
-    if (k === '__proto__') Object.defineProperty(ps, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else ps[k] = v;
-  }
-  return ps;
-}
-
-function readPropertyValue(r: Reader, end: number, depth: number): PropertyValue<Int64> {
-  const at = r.pos;
-  let type = -1;
-  let isNull: boolean | undefined;
-  let nested: PropertySet<Int64> | PropertySet<Int64>[] | undefined;
-  let nestedType = 0;
-  let valueStart = -1;
-  let valueEnd = -1;
-  while (r.pos < end) {
-    const start = r.pos;
-    const tag = r.uint32(end);
-    const field = tag >>> 3;
-    if (field >= 3 && field <= 11 && valueStart !== -1) decodeError('property value has more than one value field', start);
-    if (tag === 0x08) type = r.uint32(end);
-    else if (tag === 0x10) isNull = r.bool(end);
-    else if (tag === 0x4a || tag === 0x52) {
-      const e = r.delimited(end);
-      nested = tag === 0x4a ? readPropertySet(r, e, depth + 1) : readPropertySetList(r, e, depth + 1);
-      nestedType = tag === 0x4a ? DataType.PropertySet : DataType.PropertySetList;
-      valueStart = start;
-    } else if (field >= 3 && field <= 11) {
-      r.skip(tag, end, 0);
-      valueStart = start;
-      valueEnd = r.pos;
-    } else r.skip(tag, end, 2);
-  }
-  // [tck-id-payloads-metric-propertyvalue-type-req] [tck-id-payloads-metric-propertyvalue-type-type]
-  if (type === -1) decodeError('property value without a type', at);
-  if (!isBasicType(type) && type !== DataType.PropertySet && type !== DataType.PropertySetList) {
-    decodeError(`property value type ${type} is not allowed`, at);
-  }
-  const pv: PropertyValue<Int64> = { type: dataTypeName(type) as PropertyTypeName };
-  if (isNull === true) {
-    if (valueStart !== -1) decodeError('property value has is_null and a value', at);
-    pv.value = null;
-  } else if (nested !== undefined) {
-    // [tck-id-payloads-metric-propertyvalue-type-value]
-    if (nestedType !== type) decodeError(`property value of type ${dataTypeName(type) ?? type} holds a ${dataTypeName(nestedType) ?? nestedType}`, at);
-    pv.value = nested;
-  } else if (valueStart !== -1) {
-    if (!isBasicType(type)) decodeError(`property value of type ${dataTypeName(type) ?? type} holds a scalar`, at);
-    const save = r.pos;
-    r.pos = valueStart;
-    const v = readScalar(r, valueEnd, 3, type, false);
-    r.pos = save;
-    if (v !== null) pv.value = v;
-  }
-  if (isNull !== undefined) pv.isNull = isNull;
-  return pv;
-}
-
-function readPropertySetList(r: Reader, end: number, depth: number): PropertySet<Int64>[] {
-  const list: PropertySet<Int64>[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32(end);
-    if (tag === 0x0a) {
-      const e = r.delimited(end);
-      list.push(readPropertySet(r, e, depth));
-    } else r.skip(tag, end, 1);
-  }
-  return list;
 }
 
 export function readMetaData(r: Reader, end: number): MetaData<Int64> {

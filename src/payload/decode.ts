@@ -4,23 +4,12 @@
  * decides sign extension, array unpacking and which value field is legal.
  */
 import { DataType, type DecodedMetric, type DecodedPayload, type Int64, type MetricValue } from './types.js';
-import { dataTypeName, dataTypeNumber, i64, int32Value, isMetricType, metricTypeName, u64 } from './values.js';
-import { decodeArray } from './arrays.js';
+import { dataTypeNumber, isMetricType, metricTypeName } from './values.js';
 import { decodeError, type Reader } from './reader.js';
-import { readDataSet, readMetaData, readPropertySet, readTemplate } from './complex-decode.js';
-
-/** Value field kinds shared by Metric, PropertyValue, Template.Parameter and DataSetValue. */
-export const K_NONE = 0;
-export const K_INT = 1;
-export const K_LONG = 2;
-export const K_FLOAT = 3;
-export const K_DOUBLE = 4;
-export const K_BOOL = 5;
-export const K_STRING = 6;
-const K_BYTES = 7;
-const K_NESTED = 8;
-
-const KIND_NAMES = ['none', 'int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'bytes_value', 'a message value'];
+import { readString, STR_NAME } from './strings.js';
+import { readDataSet, readMetaData, readTemplate } from './complex-decode.js';
+import { readPropertySet } from './property-decode.js';
+import { commonValue, copyBytes, K_BOOL, K_BYTES, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NESTED, K_NONE, K_STRING, metricValue, wireValue } from './decode-values.js';
 
 export function readPayload(r: Reader, end: number): DecodedPayload {
   let timestamp: Int64 | undefined;
@@ -66,6 +55,11 @@ export function readPayload(r: Reader, end: number): DecodedPayload {
 
 export function readMetric(r: Reader, end: number, depth: number): DecodedMetric {
   const at = r.pos;
+  // `buf` and `pos` live in locals for the common fields (one-byte tags and lengths, name,
+  // alias, timestamp, datatype, scalar values); anything else goes through the Reader with
+  // `r.pos` synchronised around the call, so errors and offsets are the Reader's own.
+  const buf = r.buf;
+  let pos = at;
   let name: string | undefined;
   let alias: Int64 | undefined;
   let timestamp: Int64 | undefined;
@@ -81,12 +75,64 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
   let num = 0;
   let str = '';
   let nested: MetricValue<Int64> = null;
-  while (r.pos < end) {
-    const tag = r.uint32(end);
-    if (tag >= 0x50 && kind !== K_NONE && tag <= 0x9a) decodeError('metric has more than one value field', r.pos);
+  while (pos < end) {
+    let tag = buf[pos] ?? 0;
+    if (tag < 0x80) pos++;
+    else {
+      r.pos = pos;
+      tag = r.uint32(end);
+      pos = r.pos;
+    }
+    if (tag >= 0x50 && kind !== K_NONE && tag <= 0x9a) decodeError('metric has more than one value field', pos);
+    // Fast paths: one-byte varints and lengths, read from the locals. Everything else (and
+    // every error) is left to the Reader below.
+    const b = pos < end ? (buf[pos] ?? 0) : 0x80;
+    if (b >= 0x80 && tag === 0x18) {
+      const v = varNumber(buf, pos, end);
+      if (v >= 0) {
+        timestamp = v;
+        pos = varEnd;
+        continue;
+      }
+    }
+    if (b < 0x80) {
+      switch (tag) {
+        case 0x0a:
+          if (pos + 1 + b > end) break;
+          name = readString(r, pos + 1, pos + 1 + b, STR_NAME);
+          pos += 1 + b;
+          continue;
+        case 0x10:
+          alias = b;
+          pos++;
+          continue;
+        case 0x20:
+          datatype = b;
+          pos++;
+          continue;
+        case 0x50:
+          kind = K_INT;
+          lo = b;
+          pos++;
+          continue;
+        case 0x58:
+          kind = K_LONG;
+          lo = b;
+          pos++;
+          continue;
+        case 0x70:
+          kind = K_BOOL;
+          num = b !== 0 ? 1 : 0;
+          pos++;
+          continue;
+        default:
+          break;
+      }
+    }
+    r.pos = pos;
     switch (tag) {
       case 0x0a:
-        name = r.string(end);
+        name = r.string(end, STR_NAME);
         break;
       case 0x10:
         alias = r.u64(end);
@@ -168,6 +214,20 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
       default:
         r.skip(tag, end, 19);
     }
+    pos = r.pos;
+  }
+  r.pos = pos;
+  if (datatype !== -1 && kind !== K_NONE && isNull === undefined && isHistorical === undefined && isTransient === undefined && metadata === undefined && properties === undefined) {
+    // The common data metric: built as one literal of a fixed shape (no map transitions per
+    // field); the key order is the one of the general path below.
+    const type = metricTypeName(datatype);
+    const value = commonValue(datatype, kind, lo, hi, num) ?? metricValue(r, datatype, kind, lo, hi, num, str, nested, at);
+    if (name !== undefined) {
+      if (timestamp !== undefined) {
+        return alias === undefined ? { name, timestamp, type, value } : { name, alias, timestamp, type, value };
+      }
+      if (alias === undefined) return { name, type, value };
+    } else if (alias !== undefined && timestamp !== undefined) return { alias, timestamp, type, value };
   }
   const m: DecodedMetric = {};
   if (name !== undefined) m.name = name;
@@ -199,100 +259,45 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
   return m;
 }
 
-function metricValue(
-  r: Reader,
-  type: number,
-  kind: number,
-  lo: number,
-  hi: number,
-  num: number,
-  str: string,
-  nested: MetricValue<Int64>,
-  at: number,
-): MetricValue<Int64> {
-  if (type <= DataType.UUID) return basicValue(type, kind, lo, hi, num, str, at);
-  if (type === DataType.DataSet || type === DataType.Template) {
-    // [tck-id-payloads-metric-datatype-value] DataSet ↔ dataset_value, Template ↔ template_value
-    if (kind !== K_NESTED || lo !== type) mismatch(type, kind, at);
-    return nested;
-  }
-  if (kind !== K_BYTES) mismatch(type, kind, at);
-  if (type === DataType.Bytes || type === DataType.File) return copyBytes(r.buf, lo, hi);
-  return decodeArray(r.buf, lo, hi, type);
-}
-
-/** A value without a datatype: interpreted by its wire field alone (unsigned integers). */
-function wireValue(r: Reader, kind: number, lo: number, hi: number, num: number, str: string, nested: MetricValue<Int64>): MetricValue<Int64> {
-  switch (kind) {
-    case K_INT:
-      return lo;
-    case K_LONG:
-      return u64(lo, hi);
-    case K_FLOAT:
-    case K_DOUBLE:
-      return num;
-    case K_BOOL:
-      return num !== 0;
-    case K_STRING:
-      return str;
-    case K_BYTES:
-      return copyBytes(r.buf, lo, hi);
-    default:
-      return nested;
-  }
-}
+/** End offset of the varint read by the last successful `varNumber`. */
+let varEnd = 0;
 
 /**
- * A plain Uint8Array copy. Not `buf.slice()`: on a Node Buffer input (what MQTT.js delivers)
- * that returns a view into the caller's buffer, not a copy.
+ * The varint at `pos` as a number when it has 2..7 bytes (< 2^49: exact in a double), else −1
+ * (the caller then uses the Reader). Made for millisecond timestamps, which take 6 bytes:
+ * integer shifts for the low 28 bits, one multiply-add for the rest, and no 32-bit halves.
  */
-function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(buf.subarray(start, end));
-}
-
-function mismatch(type: number, kind: number, at: number): never {
-  return decodeError(`${dataTypeName(type) ?? type} value in ${KIND_NAMES[kind] ?? kind}`, at);
-}
-
-/**
- * A basic-type (1..15) value from its raw wire form, checking that the wire field is the one
- * the type uses ([tck-id-payloads-metric-datatype-value]). Signed types are sign-extended from
- * their low 8/16/32/64 bits. UInt32 is accepted in int_value (spec) and long_value (Tahu, TCK
- * simulator) — in long_value it must fit 32 bits.
- */
-export function basicValue(type: number, kind: number, lo: number, hi: number, num: number, str: string, at: number): number | Int64 | boolean | string {
-  if (type === DataType.UInt32 && kind === K_LONG) {
-    if (hi !== 0) decodeError('UInt32 value in long_value exceeds 32 bits', at);
+function varNumber(buf: Uint8Array, pos: number, end: number): number {
+  if (pos + 7 > end) return -1;
+  let c = buf[pos + 1] ?? 0;
+  let lo = ((buf[pos] ?? 0) & 127) | ((c & 127) << 7);
+  if (c < 0x80) {
+    varEnd = pos + 2;
     return lo;
   }
-  switch (type) {
-    case DataType.UInt32:
-    case DataType.Int8:
-    case DataType.Int16:
-    case DataType.Int32:
-    case DataType.UInt8:
-    case DataType.UInt16:
-      if (kind !== K_INT) mismatch(type, kind, at);
-      return int32Value(type, lo);
-    case DataType.Int64:
-    case DataType.DateTime:
-      if (kind !== K_LONG) mismatch(type, kind, at);
-      return i64(lo, hi);
-    case DataType.UInt64:
-      if (kind !== K_LONG) mismatch(type, kind, at);
-      return u64(lo, hi);
-    case DataType.Float:
-      if (kind !== K_FLOAT) mismatch(type, kind, at);
-      return num;
-    case DataType.Double:
-      if (kind !== K_DOUBLE) mismatch(type, kind, at);
-      return num;
-    case DataType.Boolean:
-      if (kind !== K_BOOL) mismatch(type, kind, at);
-      return num !== 0;
-    default:
-      // String, Text, UUID
-      if (kind !== K_STRING) mismatch(type, kind, at);
-      return str;
+  c = buf[pos + 2] ?? 0;
+  lo |= (c & 127) << 14;
+  if (c < 0x80) {
+    varEnd = pos + 3;
+    return lo;
   }
+  c = buf[pos + 3] ?? 0;
+  lo |= (c & 127) << 21;
+  if (c < 0x80) {
+    varEnd = pos + 4;
+    return lo;
+  }
+  c = buf[pos + 4] ?? 0;
+  let hi = c & 127;
+  if (c >= 0x80) {
+    c = buf[pos + 5] ?? 0;
+    hi |= (c & 127) << 7;
+    if (c >= 0x80) {
+      c = buf[pos + 6] ?? 0;
+      hi |= (c & 127) << 14;
+      if (c >= 0x80) return -1;
+      varEnd = pos + 7;
+    } else varEnd = pos + 6;
+  } else varEnd = pos + 5;
+  return hi * 268435456 + lo;
 }

@@ -9,6 +9,7 @@ import { describe, encodeError, int32Bits, isMetricType, parts, split64, dataTyp
 import { encodeArray } from './arrays.js';
 import { encodeDataSet, encodePropertySet, encodeTemplate, MAX_DEPTH } from './complex-encode.js';
 import { putUintN, type Writer } from './writer.js';
+import { writeName } from './name-cache.js';
 
 export function writePayload(w: Writer, p: Payload, omitTypes: boolean): void {
   if (typeof p !== 'object' || p === null) encodeError(`payload must be an object, got ${describe(p)}`);
@@ -107,8 +108,9 @@ export function writeMetric(w: Writer, m: Metric, depth: number, omitType: boole
   // Context for messages is a constant: names are added by `withContext` only when an error occurs.
   const what = 'metric';
   if (name !== undefined) {
+    if (typeof name !== 'string') encodeError(`metric name must be a string, got ${describe(name)}`);
     w.byte(0x0a);
-    writeString(w, name, 'metric name');
+    writeName(w, name);
   }
   // alias, timestamp and datatype take ≤ 11 + 11 + 6 bytes: one capacity check, then the
   // common number cases are written straight into the buffer.

@@ -5,7 +5,7 @@
 import { SparkplugDecodeError } from '../errors.js';
 import { i64, u64 } from './values.js';
 import type { Int64, MetricTypeName } from './types.js';
-import { readString, slicerOf, type Slicer, type TextSource } from './strings.js';
+import { readString, slicerOf, STR_KEY, STR_VALUE, type Slicer, type TextSource } from './strings.js';
 
 
 /** Given a metric's name/alias, the datatype to decode its value with (or undefined). */
@@ -183,9 +183,10 @@ export class Reader implements TextSource {
     return e;
   }
 
-  string(end: number): string {
+  /** `use`: STR_VALUE, or STR_NAME for metric names (see readString). */
+  string(end: number, use = STR_VALUE): string {
     const e = this.delimited(end);
-    const s = readString(this, this.pos, e, false);
+    const s = readString(this, this.pos, e, use);
     this.pos = e;
     return s;
   }
@@ -193,7 +194,7 @@ export class Reader implements TextSource {
   /** A string used as a property key (cached internalized, see strings.ts). */
   key(end: number): string {
     const e = this.delimited(end);
-    const s = readString(this, this.pos, e, true);
+    const s = readString(this, this.pos, e, STR_KEY);
     this.pos = e;
     return s;
   }

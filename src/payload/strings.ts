@@ -1,12 +1,12 @@
 /**
  * UTF-8 → string for the decoder. Sparkplug strings are overwhelmingly short, ASCII and
  * repeated: metric names in every DDATA, property keys (engUnit, min, max) and unit values in
- * every birth. So short ASCII strings go through a small direct-mapped cache keyed by their
+ * every birth. So short ASCII strings go through a small set-associative cache keyed by their
  * bytes: a hit costs one hash pass and one compare pass over the bytes (~30 ns for a 30-byte
  * name) and allocates nothing, where creating the string costs ~100+ ns (a call into C++ for
  * Buffer slicing, or ConsStrings from `+=` that V8 must flatten later). The returned strings
- * are ordinary flat strings. Bounded: 4096 name slots + 1024 key slots of ≤ MAX_CACHED bytes
- * (~320 KB of byte copies plus the strings themselves). A miss costs the hash and compare pass
+ * are ordinary flat strings. Bounded: 8192 name slots + 1024 key slots of ≤ MAX_CACHED bytes
+ * (~590 KB of byte copies plus the strings themselves). A miss costs the hash and compare pass
  * on top of creating the string, so payloads of never-repeated names decode slightly slower.
  */
 
@@ -49,57 +49,109 @@ const SHORT = 12;
 /** Longer strings are rarely repeated names; they bypass the cache. */
 const MAX_CACHED = 64;
 const WORDS = MAX_CACHED / 4;
+const WAYS = 4;
 const fcc = String.fromCharCode;
 
 /**
- * Direct-mapped cache of ASCII strings. Each slot keeps the string, its byte length and its
- * bytes as little-endian 32-bit words: a lookup hashes and compares words read from the input
- * with DataView (4 bytes per load) and touches the string object only on a hit. Comparing via
- * `charCodeAt` was slower (a representation dispatch per character, and a cache miss on the
- * string's header for every probe).
+ * Four-way set-associative cache of ASCII strings. Each slot keeps the string, its byte length
+ * and its bytes as little-endian 32-bit words: a lookup hashes and compares words read from
+ * the input with DataView (4 bytes per load) and touches the string object only on a hit.
+ * Comparing via `charCodeAt` was slower (a representation dispatch per character, and a cache
+ * miss on the string's header for every probe). Four ways per set because a direct-mapped
+ * table of 4096 slots lost ~40% of a 2000-name birth to collisions (each a new string), and
+ * two ways of 8192 slots still ~9% (three names cycling through one set of two miss every
+ * time); four ways of 8192: ~2%.
  */
 class StringCache {
   private readonly strings: string[];
   private readonly lengths: Int32Array;
   private readonly words: Int32Array;
+  /** Selects the first slot of a set. */
   private readonly mask: number;
+  /** Per set: the way the next miss replaces (first in, first out). */
+  private readonly victim: Uint8Array;
+  /**
+   * Slot of the string looked up after the one in each slot, and the slot of the last lookup.
+   * Names arrive in the same order payload after payload (a device's DDATA lists its metrics
+   * the same way each time), so the successor of the last name is checked first: on a hit
+   * that is one compare pass over the bytes and no hash pass. A wrong guess costs a length
+   * compare, or a partial word compare when the lengths happen to match.
+   */
+  private readonly next: Int32Array;
+  private last = 0;
 
   constructor(bits: number, private readonly internal: boolean) {
     this.strings = new Array<string>(1 << bits).fill('');
     this.lengths = new Int32Array(1 << bits).fill(-1);
     this.words = new Int32Array((1 << bits) * WORDS);
-    this.mask = (1 << bits) - 1;
+    this.mask = ((1 << bits) - 1) & ~(WAYS - 1);
+    this.victim = new Uint8Array(1 << bits);
+    this.next = new Int32Array(1 << bits);
   }
 
-  /** The string of the `n` ≤ MAX_CACHED bytes at `start`, or undefined when they are not ASCII. */
-  get(src: TextSource, start: number, n: number): string | undefined {
+  /** Whether `slot` holds the `n` bytes at `start` (`full`: end of their whole words). */
+  private matches(slot: number, dv: DataView, start: number, full: number, n: number, tail: number): boolean {
+    if (this.lengths[slot] !== n) return false;
+    const words = this.words;
+    let base = slot * WORDS;
+    let i = start;
+    while (i < full && words[base] === dv.getInt32(i, true)) {
+      i += 4;
+      base++;
+    }
+    return i === full && words[base] === tail;
+  }
+
+  /**
+   * The string of the `n` ≤ MAX_CACHED bytes at `start`, or undefined when they are not ASCII.
+   * `track`: the lookup takes part in the successor prediction (names and keys, not values,
+   * whose few repeated strings — units like "degC" — would break up the chain of names).
+   */
+  get(src: TextSource, start: number, n: number, track: boolean): string | undefined {
     const buf = src.buf;
     const dv = src.view();
     const full = start + (n & ~3);
+    const tail = tailWord(dv, buf, full, n & 3);
+    if (track) {
+      const guess = this.next[this.last] ?? 0;
+      // Equal bytes to a cached (ASCII) string: no ASCII check needed.
+      if (this.matches(guess, dv, start, full, n, tail)) {
+        this.last = guess;
+        return this.strings[guess];
+      }
+    }
     let h = n;
-    let acc = 0;
+    let acc = tail;
     for (let i = start; i < full; i += 4) {
       const w = dv.getInt32(i, true);
       acc |= w;
       h = Math.imul(h ^ w, 0x9e3779b1);
       h ^= h >>> 15;
     }
-    const tail = tailWord(dv, buf, full, n & 3);
-    acc |= tail;
     if ((acc & 0x80808080) !== 0) return undefined;
     h = Math.imul(h ^ tail, 0x9e3779b1);
-    const slot = (h ^ (h >>> 15)) & this.mask;
-    const words = this.words;
-    let base = slot * WORDS;
-    if (this.lengths[slot] === n) {
-      let i = start;
-      while (i < full && words[base] === dv.getInt32(i, true)) {
-        i += 4;
-        base++;
+    const set = (h ^ (h >>> 15)) & this.mask;
+    let slot = set;
+    while (!this.matches(slot, dv, start, full, n, tail)) {
+      if (++slot === set + WAYS) {
+        slot = this.insert(src, start, n, set);
+        break;
       }
-      if (i === full && words[base] === tail) return this.strings[slot];
-      base = slot * WORDS;
     }
+    if (track) {
+      this.next[this.last] = slot;
+      this.last = slot;
+    }
+    return this.strings[slot];
+  }
+
+  /** Creates the string and stores it in the set's victim way; returns that slot. */
+  private insert(src: TextSource, start: number, n: number, set: number): number {
+    const buf = src.buf;
+    const dv = src.view();
+    const way = this.victim[set] ?? 0;
+    this.victim[set] = (way + 1) & (WAYS - 1);
+    const slot = set + way;
     let s: string;
     if (n <= SHORT) {
       s = '';
@@ -111,9 +163,12 @@ class StringCache {
     if (this.internal) s = internalize(s);
     this.strings[slot] = s;
     this.lengths[slot] = n;
+    const full = start + (n & ~3);
+    const words = this.words;
+    let base = slot * WORDS;
     for (let i = start; i < full; i += 4) words[base++] = dv.getInt32(i, true);
-    words[base] = tail;
-    return s;
+    words[base] = tailWord(dv, buf, full, n & 3);
+    return slot;
   }
 }
 
@@ -127,18 +182,21 @@ function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): numbe
   return w;
 }
 
-const names = new StringCache(12, false);
+const names = new StringCache(13, false);
 /** Property keys are stored internalized (see `internalize`). */
 const keys = new StringCache(10, true);
 
-/**
- * Decodes the UTF-8 bytes start..end of `src.buf` (any length, any bytes). `key`: the string
- * is a property key (used as `obj[key] = …`).
- */
-export function readString(src: TextSource, start: number, end: number, key: boolean): string {
+/** What a string is used as: it picks the cache and whether the lookup is predicted. */
+export const STR_VALUE = 0;
+export const STR_NAME = 1;
+/** A property key (used as `obj[key] = …`). */
+export const STR_KEY = 2;
+
+/** Decodes the UTF-8 bytes start..end of `src.buf` (any length, any bytes). */
+export function readString(src: TextSource, start: number, end: number, use: number): string {
   const n = end - start;
   if (n <= MAX_CACHED) {
-    const s = (key ? keys : names).get(src, start, n);
+    const s = (use === STR_KEY ? keys : names).get(src, start, n, use !== STR_VALUE);
     if (s !== undefined) return s;
   }
   return utf8Decode(src.buf, start, end, src.slicer());

@@ -151,12 +151,31 @@ describe('round trip of every datatype', () => {
     assert.deepEqual(p.metrics?.map((m) => m.value), [-1, 18446744073709551615n]);
   });
 
-  test('encode returns a fresh array each time (callers may keep it)', () => {
-    const a = encodePayload({ metrics: [{ name: 'a', type: 'Int32', value: 1 }] });
-    const b = encodePayload({ metrics: [{ name: 'b', type: 'Int32', value: 2 }] });
-    assert.notEqual(a.buffer, b.buffer);
-    assert.equal(decodePayload(a).metrics?.[0]?.name, 'a');
-  });
+  // Small outputs may share an ArrayBuffer (a pool, like Node's Buffer pool), so the property
+  // that matters is not `a.buffer !== b.buffer` but that outputs never share bytes: a caller
+  // may keep or modify one without affecting any other. Sizes cover the on-heap (≤ 64 bytes),
+  // pooled (≤ 1 KiB) and own-buffer paths.
+  for (const count of [1, 10, 200]) {
+    test(`encode outputs never share bytes (callers may keep them), ${count} metrics`, () => {
+      const make = (v: number): Payload => ({ metrics: Array.from({ length: count }, (_, i) => ({ name: `m${i}`, type: 'Int32', value: v })) });
+      const a = encodePayload(make(1));
+      const aCopy = Uint8Array.from(a);
+      const b = encodePayload(make(2));
+      const bCopy = Uint8Array.from(b);
+      assert.deepEqual(a, aCopy, 'a later encode does not write into an earlier output');
+      if (a.buffer === b.buffer) {
+        const disjoint = a.byteOffset + a.byteLength <= b.byteOffset || b.byteOffset + b.byteLength <= a.byteOffset;
+        assert.ok(disjoint, 'outputs in one buffer must not overlap');
+      }
+      a.fill(0xff);
+      assert.deepEqual(b, bCopy, 'writing into one output leaves the other unchanged');
+      b.fill(0xee);
+      const c = encodePayload(make(3));
+      assert.ok(b.every((x) => x === 0xee), 'a later encode does not write into a modified output');
+      assert.equal(decodePayload(c).metrics?.[0]?.value, 3);
+      assert.equal(decodePayload(bCopy).metrics?.length, count);
+    });
+  }
 
   test('dataTypeName / dataTypeNumber cover the enum', () => {
     for (const [name, n] of Object.entries(DataType)) {
