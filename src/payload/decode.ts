@@ -87,10 +87,12 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
     // Fast paths: one-byte varints and lengths, read from the locals. Everything else (and
     // every error) is left to the Reader below.
     const b = pos < end ? (buf[pos] ?? 0) : 0x80;
-    if (b >= 0x80 && tag === 0x18) {
+    if (b >= 0x80 && (tag === 0x18 || tag === 0x10)) {
+      // Timestamps, and aliases ≥ 128 (births number thousands of metrics).
       const v = varNumber(buf, pos, end);
       if (v >= 0) {
-        timestamp = v;
+        if (tag === 0x18) timestamp = v;
+        else alias = v;
         pos = varEnd;
         continue;
       }
@@ -217,12 +219,14 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
     pos = r.pos;
   }
   r.pos = pos;
-  if (datatype !== -1 && kind !== K_NONE && isNull === undefined && isHistorical === undefined && isTransient === undefined && metadata === undefined && properties === undefined) {
-    // The common data metric: built as one literal of a fixed shape (no map transitions per
-    // field); the key order is the one of the general path below.
+  if (datatype !== -1 && kind !== K_NONE && isNull === undefined && isHistorical === undefined && isTransient === undefined && metadata === undefined) {
+    // The common data and birth metrics: built as one literal of a fixed shape (no map
+    // transitions per field); the key order is the one of the general path below.
     const type = metricTypeName(datatype);
     const value = commonValue(datatype, kind, lo, hi, num) ?? metricValue(r, datatype, kind, lo, hi, num, str, nested, at);
-    if (name !== undefined) {
+    if (properties !== undefined) {
+      if (name !== undefined && alias !== undefined && timestamp !== undefined) return { name, alias, timestamp, type, value, properties };
+    } else if (name !== undefined) {
       if (timestamp !== undefined) {
         return alias === undefined ? { name, timestamp, type, value } : { name, alias, timestamp, type, value };
       }
@@ -263,8 +267,9 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
 let varEnd = 0;
 
 /**
- * The varint at `pos` as a number when it has 2..7 bytes (< 2^49: exact in a double), else −1
- * (the caller then uses the Reader). Made for millisecond timestamps, which take 6 bytes:
+ * The varint at `pos` as a number when it has 2..7 bytes (< 2^49: exact in a double, and the
+ * number `u64` would give), else −1 (the caller then uses the Reader). Made for millisecond
+ * timestamps, which take 6 bytes:
  * integer shifts for the low 28 bits, one multiply-add for the rest, and no 32-bit halves.
  */
 function varNumber(buf: Uint8Array, pos: number, end: number): number {

@@ -5,9 +5,10 @@
  * bytes: a hit costs one hash pass and one compare pass over the bytes (~30 ns for a 30-byte
  * name) and allocates nothing, where creating the string costs ~100+ ns (a call into C++ for
  * Buffer slicing, or ConsStrings from `+=` that V8 must flatten later). The returned strings
- * are ordinary flat strings. Bounded: 8192 name slots + 1024 key slots of ≤ MAX_CACHED bytes
- * (~590 KB of byte copies plus the strings themselves). A miss costs the hash and compare pass
- * on top of creating the string, so payloads of never-repeated names decode slightly slower.
+ * are ordinary flat strings. Bounded: 8192 names + 1024 keys of ≤ MAX_CACHED bytes (~580 KB
+ * of byte copies, ~170 KB of tables, plus the strings themselves). A miss costs the hash and
+ * compare pass on top of creating the string, so payloads of never-repeated names decode
+ * slightly slower. A working set near 8192 names refills often (see `insert`).
  */
 
 // Invalid UTF-8 becomes U+FFFD (fatal: false), as in TextDecoder's default and protobufjs.
@@ -60,40 +61,56 @@ const fcc = String.fromCharCode;
  * miss on the string's header for every probe). Four ways per set because a direct-mapped
  * table of 4096 slots lost ~40% of a 2000-name birth to collisions (each a new string), and
  * two ways of 8192 slots still ~9% (three names cycling through one set of two miss every
- * time); four ways of 8192: ~2%.
+ * time); four ways of 8192: ~2%. The table now has twice as many slots as there are entries,
+ * so sets overflow less often still.
  */
 class StringCache {
+  /** Per slot of the hash table: the entry it holds, or −1. */
+  private readonly table: Int32Array;
+  /**
+   * Entries, in the order they were created: string, byte length, bytes (WORDS per entry).
+   * A birth's names are created in the order they arrive, and arrive in that order again in
+   * the next birth, so the predicted entry (below) is usually the one after the last: its
+   * bytes are the next 64 bytes of `words`, which the CPU has often prefetched. Kept by hash
+   * slot instead, 2,000 names were ~2,000 random reads of each array per payload.
+   */
   private readonly strings: string[];
   private readonly lengths: Int32Array;
   private readonly words: Int32Array;
+  /** Entries created since the last reset; at capacity everything is dropped (see insert). */
+  private used = 0;
   /** Selects the first slot of a set. */
   private readonly mask: number;
   /** Per set: the way the next miss replaces (first in, first out). */
   private readonly victim: Uint8Array;
   /**
-   * Slot of the string looked up after the one in each slot, and the slot of the last lookup.
-   * Names arrive in the same order payload after payload (a device's DDATA lists its metrics
-   * the same way each time), so the successor of the last name is checked first: on a hit
-   * that is one compare pass over the bytes and no hash pass. A wrong guess costs a length
-   * compare, or a partial word compare when the lengths happen to match.
+   * Entry of the string looked up after each entry, and the entry of the last lookup. Names
+   * arrive in the same order payload after payload (a device's DDATA lists its metrics the
+   * same way each time), so the successor of the last name is checked first: on a hit that is
+   * one compare pass over the bytes and no hash pass. A wrong guess costs a length compare, or
+   * a partial word compare when the lengths happen to match. A successor may be an entry its
+   * slot no longer points to: it still holds matching bytes and string, so a hit is right.
    */
   private readonly next: Int32Array;
   private last = 0;
 
+  /** `bits`: log2 of the slots of the hash table; it holds up to half as many entries. */
   constructor(bits: number, private readonly internal: boolean) {
-    this.strings = new Array<string>(1 << bits).fill('');
-    this.lengths = new Int32Array(1 << bits).fill(-1);
-    this.words = new Int32Array((1 << bits) * WORDS);
+    const entries = 1 << (bits - 1);
+    this.table = new Int32Array(1 << bits).fill(-1);
+    this.strings = new Array<string>(entries).fill('');
+    this.lengths = new Int32Array(entries).fill(-1);
+    this.words = new Int32Array(entries * WORDS);
     this.mask = ((1 << bits) - 1) & ~(WAYS - 1);
     this.victim = new Uint8Array(1 << bits);
-    this.next = new Int32Array(1 << bits);
+    this.next = new Int32Array(entries);
   }
 
-  /** Whether `slot` holds the `n` bytes at `start` (`full`: end of their whole words). */
-  private matches(slot: number, dv: DataView, start: number, full: number, n: number, tail: number): boolean {
-    if (this.lengths[slot] !== n) return false;
+  /** Whether entry `e` holds the `n` bytes at `start` (`full`: end of their whole words). */
+  private matches(e: number, dv: DataView, start: number, full: number, n: number, tail: number): boolean {
+    if (this.lengths[e] !== n) return false;
     const words = this.words;
-    let base = slot * WORDS;
+    let base = e * WORDS;
     let i = start;
     while (i < full && words[base] === dv.getInt32(i, true)) {
       i += 4;
@@ -132,26 +149,35 @@ class StringCache {
     h = Math.imul(h ^ tail, 0x9e3779b1);
     const set = (h ^ (h >>> 15)) & this.mask;
     let slot = set;
-    while (!this.matches(slot, dv, start, full, n, tail)) {
+    let e = this.table[slot] ?? -1;
+    while (e < 0 || !this.matches(e, dv, start, full, n, tail)) {
       if (++slot === set + WAYS) {
-        slot = this.insert(src, start, n, set);
+        e = this.insert(src, start, n, set);
         break;
       }
+      e = this.table[slot] ?? -1;
     }
     if (track) {
-      this.next[this.last] = slot;
-      this.last = slot;
+      this.next[this.last] = e;
+      this.last = e;
     }
-    return this.strings[slot];
+    return this.strings[e];
   }
 
-  /** Creates the string and stores it in the set's victim way; returns that slot. */
+  /** Creates the string as a new entry in the set's victim way; returns the entry. */
   private insert(src: TextSource, start: number, n: number, set: number): number {
     const buf = src.buf;
     const dv = src.view();
+    if (this.used === this.lengths.length) {
+      // Full (entries replaced in their slot are not reused): start again, as the encoder's
+      // name cache does. Stale successors are harmless, see `next`.
+      this.table.fill(-1);
+      this.used = 0;
+    }
+    const e = this.used++;
     const way = this.victim[set] ?? 0;
     this.victim[set] = (way + 1) & (WAYS - 1);
-    const slot = set + way;
+    this.table[set + way] = e;
     let s: string;
     if (n <= SHORT) {
       s = '';
@@ -161,14 +187,14 @@ class StringCache {
       s = slicer === undefined ? decoder.decode(buf.subarray(start, start + n)) : slicer.latin1Slice(start, start + n);
     }
     if (this.internal) s = internalize(s);
-    this.strings[slot] = s;
-    this.lengths[slot] = n;
+    this.strings[e] = s;
+    this.lengths[e] = n;
     const full = start + (n & ~3);
     const words = this.words;
-    let base = slot * WORDS;
+    let base = e * WORDS;
     for (let i = start; i < full; i += 4) words[base++] = dv.getInt32(i, true);
     words[base] = tailWord(dv, buf, full, n & 3);
-    return slot;
+    return e;
   }
 }
 
@@ -182,9 +208,9 @@ function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): numbe
   return w;
 }
 
-const names = new StringCache(13, false);
+const names = new StringCache(14, false);
 /** Property keys are stored internalized (see `internalize`). */
-const keys = new StringCache(10, true);
+const keys = new StringCache(11, true);
 
 /** What a string is used as: it picks the cache and whether the lookup is predicted. */
 export const STR_VALUE = 0;
