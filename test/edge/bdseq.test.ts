@@ -59,7 +59,7 @@ test(
 test(
   'clean stop: explicit NDEATH (same bdSeq) before DISCONNECT, and no Will after it (MQTT 3.1.1) ' +
     '[tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] [tck-id-payloads-ndeath-will-message-publisher] ' +
-    '[tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]',
+    '[tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311] [tck-id-operational-behavior-edge-node-intentional-disconnect-packet] [tck-id-topics-ndeath-topic]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());

@@ -9,7 +9,7 @@ import { Wire, assertNone, bdSeqOf, isDevice, isNode, startEdge } from './helper
 
 test(
   'device lost → DDEATH with seq and timestamp (QoS 0, not retained); back → DBIRTH ' +
-    '[tck-id-operational-behavior-device-ddeath] [tck-id-topics-ddeath-mqtt] [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-timestamp] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-seq-inc] [tck-id-payloads-ddeath-seq-number]',
+    '[tck-id-operational-behavior-device-ddeath] [tck-id-topics-ddeath-mqtt] [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-timestamp] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-seq-inc] [tck-id-payloads-ddeath-seq-number] [tck-id-topics-ddeath-topic]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());

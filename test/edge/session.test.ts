@@ -26,7 +26,15 @@ test(
     '[tck-id-topics-dbirth-mqtt] [tck-id-payloads-dbirth-qos] [tck-id-payloads-dbirth-retain] [tck-id-message-flow-device-birth-publish-dbirth-qos] [tck-id-message-flow-device-birth-publish-dbirth-retained] [tck-id-topics-dbirth-seq] [tck-id-payloads-dbirth-seq] [tck-id-payloads-dbirth-seq-inc] [tck-id-message-flow-device-birth-publish-dbirth-payload-seq] [tck-id-topics-dbirth-timestamp] [tck-id-payloads-dbirth-timestamp] [tck-id-topics-dbirth-metrics] [tck-id-payloads-dbirth-order] ' +
     '[tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] [tck-id-topics-ndata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] [tck-id-payloads-name-birth-data-requirement] ' +
     '[tck-id-payloads-alias-birth-requirement] [tck-id-payloads-alias-uniqueness] [tck-id-payloads-alias-data-cmd-requirement] [tck-id-payloads-metric-datatype-not-req] ' +
-    '[tck-id-payloads-metric-datatype-req] [tck-id-payloads-sequence-num-always-included]',
+    '[tck-id-payloads-metric-datatype-req] [tck-id-payloads-sequence-num-always-included] ' +
+    '[tck-id-principles-birth-certificates-order] [tck-id-message-flow-device-birth-publish-nbirth-wait] [tck-id-message-flow-edge-node-birth-publish-nbirth-payload] [tck-id-message-flow-device-birth-publish-dbirth-payload] ' +
+    '[tck-id-topics-nbirth-topic] [tck-id-message-flow-edge-node-birth-publish-nbirth-topic] [tck-id-topics-ndata-topic] [tck-id-topics-ndeath-topic] [tck-id-topics-dbirth-topic] [tck-id-message-flow-device-birth-publish-dbirth-topic] ' +
+    '[tck-id-message-flow-device-birth-publish-dbirth-match-edge-node-topic] [tck-id-topics-ddata-topic] ' +
+    '[tck-id-topics-nbirth-metric-reqs] [tck-id-operational-behavior-data-publish-nbirth] [tck-id-topics-dbirth-metric-reqs] [tck-id-operational-behavior-data-publish-dbirth] ' +
+    '[tck-id-operational-behavior-data-publish-nbirth-values] [tck-id-operational-behavior-data-publish-dbirth-values] [tck-id-payloads-name-requirement] ' +
+    '[tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp] [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp] [tck-id-topics-ndata-payload] [tck-id-topics-ddata-payload] ' +
+    '[tck-id-operational-behavior-data-publish-nbirth-change] [tck-id-operational-behavior-data-publish-dbirth-change] [tck-id-principles-rbe-recommended] ' +
+    '[tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());
@@ -50,6 +58,13 @@ test(
     const last = seen.at(-1);
     assert.equal(last?.type, 'NDEATH');
     for (const s of seen.slice(3, -1)) assert.ok(s.type === 'NDATA' || s.type === 'DDATA', `unexpected ${s.type} among data`);
+
+    // exact topics spBv1.0/<group>/<type>/<edge>[/<device>]: the configured ids, a device level only for D*, configured devices only
+    for (const s of seen) {
+      const device = s.type.startsWith('D') ? `/${s.device ?? '?'}` : '';
+      assert.equal(s.msg.topic, `spBv1.0/${GROUP}/${s.type}/${NODE}${device}`, `${s.type} topic`);
+      if (s.device !== undefined) assert.ok(['Filler', 'Capper'].includes(s.device), `configured device ${s.device}`);
+    }
 
     // QoS 0, retain false for every N*/D* except NDEATH; topics exactly the configured ids
     for (const s of seen.slice(0, -1)) {
@@ -84,16 +99,18 @@ test(
 
     // every birth metric: name, datatype, value (or is_null), timestamp; configured metrics have aliases
     const aliases: number[] = [];
+    const scopeOf = new Map<number, string>(); // alias -> '' (node) or the device whose birth declared it
     for (const s of seen.slice(0, 3)) {
       assert.ok(s.raw.timestamp !== undefined, `${s.type} payload timestamp`);
       for (const m of s.raw.metrics ?? []) {
         assert.ok(m.name !== undefined && m.name !== '', `${s.type}: metric name`);
         assert.ok(m.type !== undefined, `${s.type} ${m.name}: datatype`);
-        assert.ok(m.value !== undefined || m.isNull === true, `${s.type} ${m.name}: value`);
+        assert.ok(m.isNull === true ? m.value === null : m.value !== undefined && m.value !== null, `${s.type} ${m.name}: value (or is_null without one)`);
         assert.ok(m.timestamp !== undefined, `${s.type} ${m.name}: timestamp`);
         if (m.name.startsWith('Node Control/') || m.name === 'bdSeq') continue;
         assert.ok(m.alias !== undefined, `${s.type} ${m.name}: alias`);
         aliases.push(Number(m.alias));
+        scopeOf.set(Number(m.alias), s.device ?? '');
       }
     }
     assert.equal(aliases.length, 6, 'Uptime + 3 Filler + 2 Capper metrics aliased');
@@ -113,14 +130,34 @@ test(
     assert.ok(data.length >= 12);
     for (const s of data) {
       assert.ok(s.raw.timestamp !== undefined, 'data payload timestamp');
+      const dts = Number(s.raw.timestamp);
+      assert.ok(dts >= before && dts <= after, 'data payload timestamp is the send time');
       assert.ok((s.raw.metrics ?? []).length > 0, 'data carries at least one metric');
       for (const m of s.raw.metrics ?? []) {
         assert.equal(m.name, undefined, 'no name in data');
         assert.equal(m.type, undefined, 'no datatype in data');
         assert.ok(m.alias !== undefined && aliases.includes(Number(m.alias)), 'alias declared in a birth');
+        assert.equal(scopeOf.get(Number(m.alias)), s.device ?? '', `${s.type}: metric declared in the birth of this node/device`);
         assert.ok(m.timestamp !== undefined, 'metric timestamp in data');
       }
     }
+    // non-historical metrics of every birth and data message in chronological order
+    for (const s of seen.slice(0, -1)) {
+      const times = (s.raw.metrics ?? []).filter((m) => m.isHistorical !== true).map((m) => Number(m.timestamp));
+      times.forEach((x, i) => assert.ok(x >= (times[i - 1] ?? x), `${s.type} metric timestamps in order`));
+    }
+    // report by exception: a live data metric always differs from the value last sent for it (birth or data),
+    // so the constant Setpoint and Mode never appear in data
+    const lastSent = new Map<number, string>();
+    for (const s of seen.slice(0, 3)) for (const m of s.payload.metrics ?? []) if (m.alias !== undefined) lastSent.set(Number(m.alias), String(m.value));
+    for (const s of data) {
+      for (const m of s.payload.metrics ?? []) {
+        if (m.isHistorical === true) continue;
+        assert.notEqual(String(m.value), lastSent.get(Number(m.alias)), `${s.type} alias ${String(m.alias)}: unchanged value resent`);
+        lastSent.set(Number(m.alias), String(m.value));
+      }
+    }
+
     // live counter values count up by one per scan from the birth value (samples taken before the
     // first CONNACK may follow as historical metrics: store-and-forward)
     const counts = data
@@ -189,7 +226,7 @@ test(
     '[tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50] [tck-id-message-flow-edge-node-birth-publish-will-message] [tck-id-payloads-ndeath-will-message] ' +
     '[tck-id-message-flow-edge-node-birth-publish-will-message-topic] [tck-id-message-flow-edge-node-birth-publish-will-message-qos] [tck-id-payloads-ndeath-will-message-qos] ' +
     '[tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-payloads-ndeath-will-message-retain] [tck-id-message-flow-edge-node-birth-publish-will-message-payload] ' +
-    '[tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq] [tck-id-payloads-ndeath-seq] [tck-id-payloads-ndeath-bdseq]',
+    '[tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq] [tck-id-payloads-ndeath-seq] [tck-id-payloads-ndeath-bdseq] [tck-id-topics-ndeath-topic]',
   async (t) => {
     const broker = await startMosquitto();
     t.after(() => broker.dispose());

@@ -24,7 +24,7 @@ describe('host commands (NCMD / DCMD)', () => {
   beforeEach(fakeTime);
   afterEach(() => mock.timers.reset());
 
-  test('NCMD: payload timestamp, no seq, birth datatype, QoS 0, not retained; by name when not aliased [tck-id-payloads-ncmd-seq] [tck-id-payloads-ncmd-timestamp] [tck-id-topics-ncmd-timestamp] [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-topics-ncmd-mqtt] [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb]', async () => {
+  test('NCMD: payload timestamp, no seq, birth datatype, QoS 0, not retained; by name when not aliased [tck-id-payloads-ncmd-seq] [tck-id-payloads-ncmd-timestamp] [tck-id-topics-ncmd-timestamp] [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-topics-ncmd-mqtt] [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb] [tck-id-topics-ncmd-payload] [tck-id-payloads-name-cmd-requirement]', async () => {
     const { host, transport } = await bornEdge();
     await host.writeMetric('Plant1', 'Line4', undefined, 'Mode', 'manual');
     const cmd = transport.published.at(-1);
@@ -45,7 +45,7 @@ describe('host commands (NCMD / DCMD)', () => {
     assert.deepEqual(p.metrics, [{ alias: 4, type: 'Float', value: 2.5, timestamp: T0 + 25 }]);
   });
 
-  test('DCMD: device topic, no seq, QoS 0, not retained, datatype equal to the DBIRTH one [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-seq] [tck-id-payloads-dcmd-retain] [tck-id-topics-dcmd-mqtt] [tck-id-payloads-dcmd-timestamp] [tck-id-topics-dcmd-timestamp] [tck-id-operational-behavior-data-commands-dcmd-metric-value]', async () => {
+  test('DCMD: device topic, no seq, QoS 0, not retained, datatype equal to the DBIRTH one [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-seq] [tck-id-payloads-dcmd-retain] [tck-id-topics-dcmd-mqtt] [tck-id-payloads-dcmd-timestamp] [tck-id-topics-dcmd-timestamp] [tck-id-operational-behavior-data-commands-dcmd-metric-value] [tck-id-topics-dcmd-payload] [tck-id-payloads-name-cmd-requirement]', async () => {
     const { host, transport } = await bornEdge();
     await host.writeMetric('Plant1', 'Line4', 'Filler', 'Speed', 12);
     await host.writeMetric('Plant1', 'Line4', 'Filler', 'Limit', 2n ** 62n);
@@ -60,7 +60,7 @@ describe('host commands (NCMD / DCMD)', () => {
     assert.deepEqual(decoded(limit).metrics, [{ alias: 9, type: 'Int64', value: 2n ** 62n, timestamp: T0 + 25 }]);
   });
 
-  test('writeMetric refuses with NOT_ONLINE, UNKNOWN_METRIC and ENCODE', async () => {
+  test('writeMetric refuses with NOT_ONLINE, UNKNOWN_METRIC and ENCODE: commands only for metrics of the NBIRTH / DBIRTH [tck-id-operational-behavior-data-commands-ncmd-metric-name] [tck-id-operational-behavior-data-commands-dcmd-metric-name]', async () => {
     const { host, transport, edge } = await bornEdge();
     const before = transport.published.length;
     await assert.rejects(host.writeMetric('Plant1', 'Nope', undefined, 'Mode', 'x'), code('SPB_ERR_NOT_ONLINE'));

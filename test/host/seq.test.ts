@@ -9,7 +9,7 @@ describe('host seq checking and reorder window', () => {
   beforeEach(fakeTime);
   afterEach(() => mock.timers.reset());
 
-  test('a gap not filled within the window leads to exactly one rebirth NCMD [tck-id-operational-behavior-host-reordering-start] [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-operational-behavior-data-commands-ncmd-rebirth-verb] [tck-id-operational-behavior-data-commands-ncmd-rebirth-name] [tck-id-operational-behavior-data-commands-ncmd-rebirth-value]', async () => {
+  test('a gap not filled within the window leads to exactly one rebirth NCMD [tck-id-operational-behavior-host-reordering-start] [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-operational-behavior-data-commands-ncmd-rebirth-verb] [tck-id-operational-behavior-data-commands-ncmd-rebirth-name] [tck-id-operational-behavior-data-commands-ncmd-rebirth-value] [tck-id-operational-behavior-host-reordering-param]', async () => {
     const { host, transport } = await startHost({ reorderWindowMs: 1000 });
     const requested: HostEvents['rebirthRequested'][0][] = [];
     host.on('rebirthRequested', (r) => requested.push(r));

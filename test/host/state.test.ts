@@ -13,7 +13,7 @@ describe('host STATE certificate', () => {
   beforeEach(fakeTime);
   afterEach(() => mock.timers.reset());
 
-  test('Will is offline STATE at CONNECT time, QoS 1 retained; the birth reuses its timestamp [tck-id-host-topic-phid-birth-payload-timestamp] [tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp] [tck-id-host-topic-phid-death-payload-timestamp-connect]', async () => {
+  test('Will is offline STATE at CONNECT time, QoS 1 retained; the birth reuses its timestamp [tck-id-host-topic-phid-birth-payload-timestamp] [tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp] [tck-id-host-topic-phid-death-payload-timestamp-connect] [tck-id-host-topic-phid-death-topic] [tck-id-operational-behavior-host-application-connect-will-topic]', async () => {
     const { host, transport } = await startHost();
     const connect = transport.wire[0];
     assert.equal(connect?.kind, 'connect');
@@ -43,13 +43,14 @@ describe('host STATE certificate', () => {
     assert.deepEqual(json(transport.publishedTo(STATE)[1]?.payload ?? new Uint8Array()), { online: true, timestamp: T0 + 1234 });
   });
 
-  test('subscribes spBv1.0/# and its own STATE topic at QoS 1 before the birth, also with a groups filter [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe] [tck-id-host-topic-phid-birth-message] [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required] [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-payloads-state-birth]', async () => {
+  test('subscribes spBv1.0/# and its own STATE topic at QoS 1 before the birth, also with a groups filter [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe] [tck-id-host-topic-phid-birth-message] [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required] [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-payloads-state-birth] [tck-id-principles-birth-certificates-order]', async () => {
     const { transport } = await startHost({}, { groups: ['Plant1'] });
     const [connect, sub, first] = transport.wire;
     assert.equal(connect?.kind, 'connect');
     assert.deepEqual(sub, { kind: 'subscribe', topics: ['spBv1.0/#', STATE], qos: [1, 1] });
     assert.equal(first?.kind, 'publish');
     assert.equal(first.kind === 'publish' && first.topic, STATE);
+    assert.equal(first.kind === 'publish' && (json(first.payload) as { online?: unknown }).online, true, 'the first PUBLISH is the online birth');
   });
 
   test('re-asserts online with the same timestamp when its own offline STATE arrives [tck-id-message-flow-hid-sparkplug-state-message-delivered]', async () => {
@@ -77,7 +78,7 @@ describe('host STATE certificate', () => {
     assert.equal(host.counters.invalidMessages, 1);
   });
 
-  test('clean stop publishes offline STATE at the current time, QoS 1 retained, before DISCONNECT [tck-id-operational-behavior-host-application-termination] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet]', async () => {
+  test('clean stop publishes offline STATE at the current time, QoS 1 retained, before DISCONNECT [tck-id-operational-behavior-host-application-termination] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean] [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet] [tck-id-operational-behavior-host-application-disconnect-intentional]', async () => {
     const { host, transport } = await startHost();
     const states: [HostState, HostState][] = [];
     host.on('stateChanged', (from, to) => states.push([from, to]));
