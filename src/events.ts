@@ -18,6 +18,11 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
     this.listeners.get(event)?.delete(listener);
   }
 
+  /** Whether anyone listens to `event`: lets hot paths skip building events nobody hears. */
+  hasListeners<K extends keyof E>(event: K): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
+  }
+
   /** Resolves with the arguments of the next `event`. */
   once<K extends keyof E>(event: K): Promise<E[K]> {
     return new Promise((resolve) => {

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { DecodedMetric, DecodedPayload, Int64 } from '../payload/types.js';
-import { birthTable, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import { birthTable, resolvedSlots, type DeviceModel, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
 
 export interface UpdateContext {
@@ -24,7 +24,8 @@ const BDSEQ_METRIC = 'bdSeq';
 export class ModelUpdater {
   constructor(private readonly ctx: UpdateContext) {}
 
-  apply(node: NodeModel, msg: SequencedMessage, p: DecodedPayload): void {
+  /** `device`: the node's device of a device message, when the node has it (the caller's cached lookup). */
+  apply(node: NodeModel, msg: SequencedMessage, p: DecodedPayload, device: DeviceModel | undefined): void {
     switch (msg.verb) {
       case 'NDATA':
         this.data(node, undefined, node.metrics, p);
@@ -33,7 +34,7 @@ export class ModelUpdater {
         this.deviceBirth(node, msg.device, p);
         return;
       case 'DDATA': {
-        const d = node.devices.get(msg.device);
+        const d = device;
         // HP-7: data from a device the host has no (current) DBIRTH for
         if (d === undefined || !d.online) this.ctx.requestRebirth(node, 'unknownDevice');
         else this.data(node, msg.device, d.metrics, p);
@@ -107,8 +108,16 @@ export class ModelUpdater {
     // Without a `metrics` listener the per-metric MetricUpdate objects would only be garbage.
     const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
     let unknown = 0;
-    for (const m of metrics) {
-      const slot = table.find(m);
+    // The slots the decoder's resolveType already found, in metric order (see ResolvedSlots).
+    const resolved = resolvedSlots;
+    const nResolved = resolved.table === table ? resolved.length : 0;
+    let k = 0;
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i];
+      if (m === undefined) continue;
+      let slot: MetricSlot | undefined;
+      if (k < nResolved && resolved.aliases[k] === m.alias && resolved.names[k] === m.name) slot = resolved.slots[k++];
+      else slot = table.find(m);
       if (slot === undefined) unknown++;
       else if (updates === undefined) this.set(slot, m, fallbackTs);
       else updates.push(this.update(slot, m, fallbackTs));

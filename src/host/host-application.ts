@@ -20,6 +20,7 @@ import type { ConnectInfo, DisconnectInfo } from '../transport/index.js';
 import { rebirthPayload, writePayload } from './commands.js';
 import { Ingest } from './ingest.js';
 import { HostModel, type NodeModel } from './model.js';
+import { RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
 import { modelStats, snapshotModel, type HostSnapshot, type ModelStats } from './snapshot.js';
 import type { HostApplicationOptions, HostCounters, HostEvents, HostState, HostWillMessage, RebirthReason } from './types.js';
@@ -46,6 +47,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   };
   private stateValue: HostState = 'offline';
   private readonly model = new HostModel();
+  private readonly routes: RouteCache;
   private readonly ingest: Ingest;
   private readonly scheduler: RebirthScheduler;
   private readonly groups: ReadonlySet<string> | undefined;
@@ -61,7 +63,6 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private connections = 0;
   private staleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly metricsListeners = new Set<unknown>();
 
   constructor(readonly options: HostApplicationOptions) {
     super();
@@ -74,6 +75,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.autoRebirth = r.enabled;
     this.staleAfterReconnectMs = r.staleAfterReconnectMs;
     this.groups = options.groups === undefined ? undefined : new Set(options.groups);
+    this.routes = new RouteCache(this.model, this.groups);
     this.log = options.logger?.child({ hostId: options.hostId });
     // [tck-id-payloads-timestamp-in-UTC] command payload timestamps are Date.now(): UTC ms
     this.now = options.now ?? Date.now;
@@ -97,20 +99,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       },
       born: (node) => this.scheduler.answered(node),
       emit: (event, ...args) => this.emit(event, ...args),
-      wantsMetrics: () => this.metricsListeners.size > 0,
+      wantsMetrics: () => this.hasListeners('metrics'),
     });
-  }
-
-  /** Tracks `metrics` listeners (the same Set semantics as the base class) so the hot path can skip building events nobody hears. */
-  override on<K extends keyof HostEvents>(event: K, listener: (...args: HostEvents[K]) => void): () => void {
-    const off = super.on(event, listener);
-    if (event === 'metrics') this.metricsListeners.add(listener);
-    return off;
-  }
-
-  override off<K extends keyof HostEvents>(event: K, listener: (...args: HostEvents[K]) => void): void {
-    super.off(event, listener);
-    if (event === 'metrics') this.metricsListeners.delete(listener);
   }
 
   get state(): HostState {
@@ -331,16 +321,21 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private onMessage(topic: string, payload: Uint8Array): void {
     // Never throw into the transport: a bad message or a failing event listener is logged and dropped.
     try {
-      let t;
-      try {
-        t = parseTopic(topic);
-      } catch (err) {
-        this.counters.invalidMessages++;
-        this.log?.debug({ topic, err }, 'ignoring a message on a non-Sparkplug topic');
-        return;
+      // Hot path: a topic seen before needs no parsing and no lookup of its group and node.
+      let route = this.routes.get(topic);
+      if (route === undefined) {
+        let t;
+        try {
+          t = parseTopic(topic);
+        } catch (err) {
+          this.counters.invalidMessages++;
+          this.log?.debug({ topic, err }, 'ignoring a message on a non-Sparkplug topic');
+          return;
+        }
+        if (t.kind === 'state') return this.onState(t.hostId, payload);
+        route = this.routes.add(topic, t);
       }
-      if (t.kind === 'state') this.onState(t.hostId, payload);
-      else if (this.groups === undefined || this.groups.has(t.group)) this.ingest.handle(t, payload);
+      if (route !== undefined) this.ingest.handle(route, payload);
     } catch (err) {
       this.log?.error({ err, topic }, 'message handling failed');
     }

@@ -3,18 +3,19 @@
  * window; `ModelUpdater` applies what comes out in order. Nothing here throws for any input: bad
  * messages are logged, counted and answered with a rebirth request.
  */
-import { decodePayload } from '../payload/index.js';
+import { decodePayload, type DecodeOptions } from '../payload/index.js';
 import type { DecodedPayload } from '../payload/types.js';
-import type { SparkplugTopic } from '../topic/index.js';
 import { ModelUpdater, type UpdateContext } from './apply.js';
-import type { HostModel, MetricTable, NodeModel, SequencedMessage } from './model.js';
-
-export type EdgeTopic = Exclude<SparkplugTopic, { kind: 'state' }>;
+import { resolvedSlots, type HostModel, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import type { Route } from './routes.js';
 
 export interface IngestContext extends UpdateContext {
   readonly model: HostModel;
   readonly reorderWindowMs: number;
 }
+
+/** Decode options for payloads read without birth datatypes (one object, not one per message). */
+const NO_OPTIONS: DecodeOptions = {};
 
 export class Ingest {
   private readonly updater: ModelUpdater;
@@ -23,62 +24,46 @@ export class Ingest {
     this.updater = new ModelUpdater(ctx);
   }
 
-  handle(t: EdgeTopic, bytes: Uint8Array): void {
-    let msg: SequencedMessage;
-    switch (t.type) {
-      case 'NCMD':
-      case 'DCMD':
-        // Commands (ours and other hosts') come back through spBv1.0/#: not edge state.
-        return;
-      case 'NDEATH':
-        this.nodeDeath(this.count(t), bytes);
-        return;
-      case 'NBIRTH': {
-        const node = this.count(t);
-        const p = this.decode(node, undefined, bytes);
-        const seq = p === undefined ? undefined : this.seqOf(node, p);
-        if (p !== undefined && seq !== undefined) this.updater.nodeBirth(node, p, seq);
+  handle(route: Route, bytes: Uint8Array): void {
+    const node = route.node;
+    node.counters.messages++;
+    this.ctx.counters.messages++;
+    const msg = route.msg;
+    if (msg === undefined) {
+      // NBIRTH or NDEATH: the messages without a place in the node's seq order
+      if (route.topic.type === 'NDEATH') {
+        this.nodeDeath(node, bytes);
         return;
       }
-      case 'NDATA':
-        msg = { verb: 'NDATA' };
-        break;
-      case 'DBIRTH':
-      case 'DDATA':
-      case 'DDEATH':
-        msg = { verb: t.type, device: t.device };
-        break;
-      default: {
-        const never: never = t;
-        this.ctx.log?.warn({ topic: never }, 'unexpected topic');
-        return;
-      }
+      const p = this.decode(node, undefined, bytes);
+      const seq = p === undefined ? undefined : this.seqOf(node, p);
+      if (p !== undefined && seq !== undefined) this.updater.nodeBirth(node, p, seq);
+      return;
     }
-    const node = this.count(t);
     if (node.lastSeq === undefined) {
       // HP-7: data, DBIRTH or DDEATH before any NBIRTH (host started mid-session, or after its reconnect)
       this.ctx.requestRebirth(node, 'noBirth');
       return;
     }
-    const p = this.decode(node, this.tableFor(node, msg), bytes);
-    const seq = p === undefined ? undefined : this.seqOf(node, p);
-    if (p === undefined || seq === undefined) return;
+    const table = msg.verb === 'DDATA' ? route.findDevice()?.metrics : msg.verb === 'NDATA' ? node.metrics : undefined;
+    const p = this.decode(node, table, bytes);
+    if (p === undefined) return;
+    // The common case checked inline (a small integer); anything else gets the full check and its log.
+    let seq = p.seq;
+    if (typeof seq !== 'number' || seq < 0 || seq > 255 || (seq | 0) !== seq) {
+      const checked = this.seqOf(node, p);
+      if (checked === undefined) return;
+      seq = checked;
+    }
     // [tck-id-payloads-sequence-num-incrementing] one counter over NBIRTH, DBIRTH, NDATA, DDATA, DDEATH (HP-5)
     const expected = (node.lastSeq + 1) & 0xff;
     if (seq === expected) {
       node.lastSeq = seq;
-      this.updater.apply(node, msg, p);
-      this.drain(node);
+      this.updater.apply(node, msg, p, route.findDevice());
+      if (node.pending !== undefined) this.drain(node);
     } else {
       this.outOfOrder(node, msg, bytes, seq, expected);
     }
-  }
-
-  private count(t: EdgeTopic): NodeModel {
-    const node = this.ctx.model.node(t.group, t.node);
-    node.counters.messages++;
-    this.ctx.counters.messages++;
-    return node;
   }
 
   private tableFor(node: NodeModel, msg: SequencedMessage): MetricTable | undefined {
@@ -98,8 +83,9 @@ export class Ingest {
   }
 
   private decode(node: NodeModel, table: MetricTable | undefined, bytes: Uint8Array): DecodedPayload | undefined {
+    resolvedSlots.reset(table);
     try {
-      return decodePayload(bytes, table === undefined ? {} : { resolveType: table.resolveType });
+      return decodePayload(bytes, table === undefined ? NO_OPTIONS : resolvedSlots.decodeOptions);
     } catch (err) {
       this.malformed(node, err, 'payload does not decode');
       return undefined;
@@ -175,7 +161,7 @@ export class Ingest {
   private replay(node: NodeModel, msg: SequencedMessage, bytes: Uint8Array, seq: number): void {
     node.lastSeq = seq;
     const p = this.decode(node, this.tableFor(node, msg), bytes);
-    if (p !== undefined) this.updater.apply(node, msg, p);
+    if (p !== undefined) this.updater.apply(node, msg, p, msg.verb === 'NDATA' ? undefined : node.devices.get(msg.device));
   }
 
   private nodeDeath(node: NodeModel, bytes: Uint8Array): void {
