@@ -17,7 +17,7 @@ test('broker down: every sample taken once the node noticed arrives after the bi
   t.after(() => gate.close());
   const obs1 = await startObserver(broker.url);
   t.after(() => obs1.close());
-  const { node } = await startEdge(t, { servers: [gate.url], scanIntervalMs: 50, flushIntervalMs: 100, replayRatePerSec: 150 });
+  const { node } = await startEdge(t, { servers: [gate.url], scanIntervalMs: 50, flushIntervalMs: 100, replayRatePerSec: 80 });
   let replayed = 0;
   node.on('replayDone', (n) => (replayed += n));
   await obs1.waitForCount(10, isDevice('DDATA', 'Filler'));
