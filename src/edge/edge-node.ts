@@ -12,7 +12,6 @@ import { TypedEmitter } from '../events.js';
 import { encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
 import { formatTopic } from '../topic/index.js';
-import type { DeviceSource } from '../sources/types.js';
 import { AliasTable } from './aliases.js';
 import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
@@ -21,28 +20,7 @@ import { PrimaryHostTracker } from './primary-host.js';
 import { type MetricSlot, Scope } from './scope.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
-
-const ALLOWED: Record<EdgeState, readonly EdgeState[]> = {
-  offline: ['connecting'],
-  connecting: ['waitingForHost', 'birthing', 'closing', 'connecting'],
-  waitingForHost: ['birthing', 'connecting', 'closing'],
-  birthing: ['online', 'connecting', 'closing'],
-  online: ['birthing', 'connecting', 'closing'],
-  closing: ['offline'],
-};
-
-const NO_METRICS: DeviceSource = {
-  deviceId: '',
-  metrics: [],
-  start: async () => {},
-  stop: async () => {},
-  isOnline: () => true,
-  sample: () => [],
-  write: async (name) => {
-    throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `unknown node metric ${name}`);
-  },
-  onConnectivity: () => () => {},
-};
+import { ALLOWED_TRANSITIONS, NO_METRICS } from './lifecycle.js';
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
   readonly stats: EdgeStats = {
@@ -167,7 +145,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
 
   private transition(to: EdgeState): void {
     const from = this.stateValue;
-    if (!ALLOWED[from].includes(to)) {
+    if (!ALLOWED_TRANSITIONS[from].includes(to)) {
       throw new SparkplugError(ErrorCodes.LIFECYCLE, `edge node cannot go from ${from} to ${to}`);
     }
     this.stateValue = to;
