@@ -57,7 +57,13 @@ export async function demoCommand(opts: { port: number; httpPort: number; durati
   process.stdout.write(`sparkstate demo: embedded MQTT broker on ${url} (Ctrl-C to stop)\n`);
   const sniffer = await startSniffer(url, log, (line) => process.stdout.write(`${line}\n`));
   const host = createHostApplication(await parseHostConfig(DEMO_HOST(url), {}, 'demo-host.yaml'), { logger: log });
-  const http = await createHttpServer(host, { port: opts.httpPort, host: '127.0.0.1', logger: log });
+  // 8080 is often taken on a developer's machine: the demo then takes any free port rather than failing.
+  const http = await createHttpServer(host, { port: opts.httpPort, host: '127.0.0.1', logger: log }).catch((e: unknown) => {
+    if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') {
+      return createHttpServer(host, { port: 0, host: '127.0.0.1', logger: log });
+    }
+    throw e;
+  });
   process.stdout.write(`host application "demo-host": live model at ${http.url}/api/state, metrics at ${http.url}/metrics\n`);
   await host.start();
   const node = await createEdgeNode(await parseEdgeConfig(DEMO_EDGE(url, storeDir), {}, 'demo.yaml'), { logger: log });
