@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { decodePayload, encodePayload, type Metric, type MetricTypeName, type Payload } from '../src/payload/index.js';
+import { fmt, median, printTable } from './report.js';
 
 interface TahuCodec {
   encodePayload(p: unknown): Uint8Array;
@@ -111,12 +112,6 @@ function calibrate(fn: () => unknown, ms: number, roundMs: number): number {
   return Math.max(1, Math.round((probe * roundMs * 1000) / us));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
 interface Comparison {
   ours: number;
   theirs: number;
@@ -156,10 +151,6 @@ function compare(ours: () => unknown, theirs: () => unknown, rounds = 15, roundM
   return { ours: median(a), theirs: median(b), ratio: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
 }
 
-function fmt(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1);
-}
-
 function row(name: string, op: string, bytes: number, c: Comparison, goal: number): string[] {
   const verdict = c.ratio >= goal ? 'ok' : 'MISS';
   return [name, op, String(bytes), fmt(c.ours), fmt(c.theirs), `${c.ratio.toFixed(2)}x`, `${c.low.toFixed(2)}–${c.high.toFixed(2)}`, `${goal}x ${verdict}`];
@@ -181,7 +172,6 @@ export async function runCodecBench(): Promise<void> {
     rows.push(row(name, 'decode', theirs.length, compare(() => decodePayload(ours), () => tahu.decodePayload(theirs)), DECODE_GOAL));
     await new Promise((r) => setImmediate(r));
   }
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  for (const r of rows) process.stdout.write(`${r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
+  printTable(rows);
   if (sink < 0) process.stdout.write('');
 }
