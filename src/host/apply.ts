@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { DecodedMetric, DecodedPayload, Int64 } from '../payload/types.js';
+import { SCAN_HISTORICAL, scannedValue, valueFits, type DataColumns } from '../payload/index.js';
 import { birthTable, resolvedSlots, type DeviceModel, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
 
@@ -122,6 +123,58 @@ export class ModelUpdater {
       else if (updates === undefined) this.set(slot, m, fallbackTs);
       else updates.push(this.update(slot, m, fallbackTs));
     }
+    this.afterData(node, device, unknown, updates);
+  }
+
+  /**
+   * NDATA/DDATA read by `scanDataPayload` (the common case, no objects per metric); same effect as
+   * `apply` of the decoded payload. False, with nothing applied, when a value does not fit its
+   * datatype: then decodePayload reads the message and reports the error.
+   */
+  applyColumns(node: NodeModel, device: string | undefined, d: DeviceModel | undefined, cols: DataColumns): boolean {
+    let table: MetricTable;
+    if (device === undefined) table = node.metrics;
+    else if (d === undefined || !d.online) {
+      // HP-7: data from a device the host has no (current) DBIRTH for
+      this.ctx.requestRebirth(node, 'unknownDevice');
+      return true;
+    } else table = d.metrics;
+    const n = cols.length;
+    const slots = this.scannedSlots;
+    let unknown = 0;
+    // All checked before anything is applied: a message is applied whole or not at all.
+    for (let i = 0; i < n; i++) {
+      const slot = table.findScanned(cols.alias[i] ?? -1, cols.name[i]);
+      slots[i] = slot;
+      const wireType = cols.datatype[i] ?? -1;
+      if (slot === undefined) unknown++;
+      if (wireType >= 0 ? !valueFits(cols, i, wireType) : slot !== undefined && !valueFits(cols, i, slot.dataType)) return false;
+    }
+    const fallbackTs = cols.timestamp >= 0 ? cols.timestamp : this.ctx.now();
+    const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i];
+      if (slot === undefined) continue;
+      const wireType = cols.datatype[i] ?? -1;
+      const value = scannedValue(cols, i, wireType >= 0 ? wireType : slot.dataType);
+      const t = cols.ts[i] ?? -1;
+      const timestamp = t >= 0 ? t : fallbackTs;
+      const isHistorical = ((cols.flags[i] ?? 0) & SCAN_HISTORICAL) !== 0;
+      if (isHistorical) this.ctx.counters.historicalMetrics++;
+      if (!isHistorical || timestamp > slot.timestamp) {
+        slot.value = value;
+        slot.timestamp = timestamp;
+      }
+      updates?.push({ name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties: undefined });
+    }
+    this.afterData(node, device, unknown, updates);
+    return true;
+  }
+
+  /** Slots of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
+  private readonly scannedSlots: (MetricSlot | undefined)[] = [];
+
+  private afterData(node: NodeModel, device: string | undefined, unknown: number, updates: MetricUpdate[] | undefined): void {
     if (unknown > 0) {
       this.ctx.log?.warn({ group: node.group, node: node.id, device, unknown }, 'metrics not declared in the birth');
       // HP-7: an unknown alias or a metric not in the birth

@@ -3,7 +3,7 @@
  * window; `ModelUpdater` applies what comes out in order. Nothing here throws for any input: bad
  * messages are logged, counted and answered with a rebirth request.
  */
-import { decodePayload, type DecodeOptions } from '../payload/index.js';
+import { DataColumns, decodePayload, scanDataPayload, type DecodeOptions } from '../payload/index.js';
 import type { DecodedPayload } from '../payload/types.js';
 import { ModelUpdater, type UpdateContext } from './apply.js';
 import { resolvedSlots, type HostModel, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
@@ -19,6 +19,8 @@ const NO_OPTIONS: DecodeOptions = {};
 
 export class Ingest {
   private readonly updater: ModelUpdater;
+  /** Reused by every scanned data message (one at a time, synchronously). */
+  private readonly columns = new DataColumns();
 
   constructor(private readonly ctx: IngestContext) {
     this.updater = new ModelUpdater(ctx);
@@ -45,6 +47,7 @@ export class Ingest {
       this.ctx.requestRebirth(node, 'noBirth');
       return;
     }
+    if ((msg.verb === 'NDATA' || msg.verb === 'DDATA') && this.scanned(node, msg, route, bytes)) return;
     const table = msg.verb === 'DDATA' ? route.findDevice()?.metrics : msg.verb === 'NDATA' ? node.metrics : undefined;
     const p = this.decode(node, table, bytes);
     if (p === undefined) return;
@@ -64,6 +67,29 @@ export class Ingest {
     } else {
       this.outOfOrder(node, msg, bytes, seq, expected);
     }
+  }
+
+  /**
+   * NDATA/DDATA in the common plain shape, read into columns (see scanDataPayload); false when the
+   * message needs the full decoder (any other shape, malformed, a value that does not fit).
+   */
+  private scanned(node: NodeModel, msg: SequencedMessage, route: Route, bytes: Uint8Array): boolean {
+    const cols = this.columns;
+    if (node.lastSeq === undefined || !scanDataPayload(bytes, cols)) return false;
+    const seq = cols.seq;
+    // a missing or invalid seq is reported by the full path
+    if (seq < 0 || seq > 255) return false;
+    // [tck-id-payloads-sequence-num-incrementing] one counter over NBIRTH, DBIRTH, NDATA, DDATA, DDEATH (HP-5)
+    const expected = (node.lastSeq + 1) & 0xff;
+    if (seq !== expected) {
+      this.outOfOrder(node, msg, bytes, seq, expected);
+      return true;
+    }
+    const device = msg.verb === 'NDATA' ? undefined : msg.device;
+    if (!this.updater.applyColumns(node, device, device === undefined ? undefined : route.findDevice(), cols)) return false;
+    node.lastSeq = seq;
+    if (node.pending !== undefined) this.drain(node);
+    return true;
   }
 
   private tableFor(node: NodeModel, msg: SequencedMessage): MetricTable | undefined {

@@ -6,7 +6,7 @@
  * name → slot map plus, only when the birth used aliases, one alias → slot map. No per-metric
  * closures, no per-metric history; stale times live on the owner (node/device), not the metric.
  */
-import type { DecodeOptions } from '../payload/index.js';
+import { dataTypeNumber, metricTypeName, type DecodeOptions } from '../payload/index.js';
 import type { DecodedMetric, Int64, MetricTypeName, MetricValue, PropertySet } from '../payload/types.js';
 import type { NodeCounters } from './types.js';
 
@@ -24,18 +24,25 @@ export class MetricSlot {
   /** The timestamp, unless it is a bigint (beyond 2^53, then `tsBig`). */
   private ts = 0;
   private tsBig: bigint | undefined = undefined;
+  /** The birth datatype as its DataType number (what data values are read with), not its name: no lookup per data metric. */
+  readonly dataType: number;
 
   constructor(
     readonly name: string,
     readonly alias: Int64 | undefined,
-    readonly type: MetricTypeName,
+    type: MetricTypeName,
     value: MetricValue<Int64>,
     timestamp: Int64,
     public properties: PropertySet<Int64> | undefined,
     public stale: boolean,
   ) {
+    this.dataType = dataTypeNumber(type) ?? 0;
     this.value = value;
     this.timestamp = timestamp;
+  }
+
+  get type(): MetricTypeName {
+    return metricTypeName(this.dataType);
   }
 
   get value(): MetricValue<Int64> {
@@ -144,7 +151,15 @@ export class MetricTable {
 
   /** Alias first: aliased data carries the alias only ([tck-id-payloads-alias-data-cmd-requirement]). */
   find(m: { name?: string; alias?: number | bigint }): MetricSlot | undefined {
-    const alias = m.alias;
+    return this.lookup(m.alias, m.name);
+  }
+
+  /** `find` for a scanned metric: alias −1 when it has none. */
+  findScanned(alias: number, name: string | undefined): MetricSlot | undefined {
+    return this.lookup(alias < 0 ? undefined : alias, name);
+  }
+
+  private lookup(alias: number | bigint | undefined, name: string | undefined): MetricSlot | undefined {
     if (alias !== undefined) {
       if (!this.indexed) this.index();
       let slot: MetricSlot | undefined;
@@ -153,9 +168,9 @@ export class MetricTable {
         const i = alias - this.denseBase;
         if (i >= 0 && i < dense.length) slot = dense[i];
       } else slot = this.byAlias?.get(alias);
-      if (slot !== undefined || m.name === undefined) return slot;
+      if (slot !== undefined || name === undefined) return slot;
     }
-    return m.name === undefined ? undefined : this.byName.get(m.name);
+    return name === undefined ? undefined : this.byName.get(name);
   }
 
   /** Builds the array index when every alias is a safe integer and they are dense enough. */

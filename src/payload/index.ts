@@ -11,7 +11,8 @@ import { readPayload } from './decode.js';
 import { COMPRESSED_PAYLOAD_UUID, compress, decompress, type CompressionAlgorithm } from './compression.js';
 
 export * from './types.js';
-export { dataTypeName, dataTypeNumber } from './values.js';
+export { dataTypeName, dataTypeNumber, metricTypeName } from './values.js';
+export { DataColumns, scanDataPayload, scannedValue, valueFits, SCAN_HISTORICAL, SCAN_NULL } from './data-scan.js';
 export { COMPRESSED_PAYLOAD_UUID, type CompressionAlgorithm } from './compression.js';
 export type { MetricTypeResolver } from './reader.js';
 

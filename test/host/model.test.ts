@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import type { HostEvents } from '../../src/host/index.js';
+import { encodePayload } from '../../src/payload/index.js';
 import { T0, fakeTime, flush, rebirths, SimEdge, startHost, tick } from './helpers.js';
 
 describe('host live model', () => {
@@ -125,6 +126,44 @@ describe('host live model', () => {
     await flush();
     assert.equal(rebirths(transport, 'Plant1', 'Line4').length, 1);
     assert.equal(node?.devices['D']?.metrics['X']?.value, true);
+  });
+
+  test('plain data (column scan) and data the full decoder reads (properties, arrays) give the same model; a message is applied whole or not at all', async () => {
+    const { host, transport } = await startHost();
+    const edge = new SimEdge(transport);
+    edge.nbirth([
+      { name: 'A', alias: 1, type: 'Double', value: 0 },
+      { name: 'B', alias: 2, type: 'UInt32', value: 0 },
+      { name: 'C', alias: 3, type: 'Int32Array', value: [0] },
+      { name: 'D', alias: 4, type: 'DateTime', value: 0 },
+    ]);
+    await tick(10);
+    edge.ndata([
+      { alias: 1, type: 'Double', value: 1.5 },
+      { alias: 2, type: 'UInt32', value: 4294967295 },
+      { alias: 4, type: 'DateTime', value: T0 },
+    ]);
+    await flush();
+    edge.ndata([
+      { alias: 1, type: 'Double', value: 2.5, properties: { Quality: { type: 'Int32', value: 192 } } },
+      { alias: 3, type: 'Int32Array', value: [-1, 2] },
+    ]);
+    await flush();
+    let m = host.snapshot().groups['Plant1']?.nodes['Line4']?.metrics;
+    assert.deepEqual([m?.['A']?.value, m?.['B']?.value, m?.['C']?.value, m?.['D']?.value], [2.5, 4294967295, [-1, 2], T0]);
+    // A String value for the Double A (a value that does not fit): nothing of the message applies.
+    transport.inject(
+      'spBv1.0/Plant1/NDATA/Line4',
+      encodePayload(
+        { timestamp: T0, seq: edge.next(), metrics: [{ alias: 2, type: 'UInt32', value: 7 }, { alias: 1, type: 'String', value: 'x' }] },
+        { omitMetricTypes: true },
+      ),
+    );
+    await flush();
+    m = host.snapshot().groups['Plant1']?.nodes['Line4']?.metrics;
+    assert.deepEqual([m?.['A']?.value, m?.['B']?.value], [2.5, 4294967295]);
+    assert.equal(host.counters.decodeErrors, 1);
+    assert.equal(rebirths(transport).length, 1);
   });
 
   test('historical metrics are emitted but do not overwrite newer current values', async () => {
