@@ -2,6 +2,7 @@
  * One publishing scope of the edge node: the node itself (id '') or one device. Holds each
  * metric's alias and the value last reported, and turns samples into birth or data metrics.
  */
+import { dataTypeNumber } from '../payload/values.js';
 import type { Metric, MetricValue } from '../payload/types.js';
 import type { DeviceSource, MetricDefinition, Sample } from '../sources/types.js';
 import type { AliasTable } from './aliases.js';
@@ -10,14 +11,20 @@ import { hasChanged } from './rbe.js';
 export interface MetricSlot {
   readonly def: MetricDefinition;
   readonly alias: number | undefined;
+  /** DataType number of `def.type` (0 if it names none), by which data values are encoded. */
+  readonly type: number;
   /** The value last reported in a birth or data message (or stored while offline). */
   last: MetricValue | undefined;
 }
 
-/** The metrics that changed in one scan, as data-message metrics, and the slot of each. */
-export interface ScanResult {
-  readonly metrics: Metric[];
+/**
+ * The metrics that changed in the last scan: `slots[i]` changed to `samples[i].value`, i < count.
+ * One instance per scope, refilled by every scan (no allocation per change): valid until the next.
+ */
+export interface Changes {
+  count: number;
   readonly slots: MetricSlot[];
+  readonly samples: Sample[];
 }
 
 export class Scope {
@@ -25,6 +32,7 @@ export class Scope {
   readonly byAlias = new Map<number, MetricSlot>();
   /** Slots in the source's metric order: samples usually come in that order, which saves a Map lookup. */
   private readonly ordered: MetricSlot[] = [];
+  private readonly changes: Changes = { count: 0, slots: [], samples: [] };
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
   born = false;
 
@@ -38,7 +46,7 @@ export class Scope {
   ) {
     for (const def of source.metrics) {
       const alias = aliases?.aliasOf(id, def.name);
-      const slot: MetricSlot = { def, alias, last: undefined };
+      const slot: MetricSlot = { def, alias, type: dataTypeNumber(def.type) ?? 0, last: undefined };
       this.slots.set(def.name, slot);
       this.ordered.push(slot);
       if (alias !== undefined) this.byAlias.set(alias, slot);
@@ -62,9 +70,10 @@ export class Scope {
   }
 
   /** Samples the source and returns what changed beyond each metric's deadband. */
-  scan(now: number, withNames: boolean): ScanResult {
-    const metrics: Metric[] = [];
-    const slots: MetricSlot[] = [];
+  scan(now: number): Changes {
+    const changes = this.changes;
+    const { slots, samples: changed } = changes;
+    let count = 0;
     const samples = this.source.sample(now);
     let sorted = true;
     let previous = -Infinity;
@@ -79,13 +88,16 @@ export class Scope {
       // [tck-id-principles-rbe-recommended] report by exception: unchanged values (within the deadband) are not sent
       if (!hasChanged(slot.last, sample.value, slot.def.deadband)) continue;
       slot.last = sample.value;
-      metrics.push(dataMetric(slot, sample.value, sample.timestamp, withNames));
-      slots.push(slot);
+      slots[count] = slot;
+      changed[count] = sample;
+      count++;
       if (sample.timestamp < previous) sorted = false;
       previous = sample.timestamp;
     }
+    changes.count = count;
     // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
-    return sorted ? { metrics, slots } : sortByTimestamp(metrics, slots);
+    if (!sorted) sortByTimestamp(changes);
+    return changes;
   }
 
   /** Resolves a metric named in a command by name or alias. */
@@ -110,30 +122,14 @@ function birthMetric(slot: MetricSlot, sample: Sample): Metric {
   return m;
 }
 
-/**
- * A data-message metric: alias only unless names are asked for or no alias exists. Built in a
- * few fixed shapes because this runs for every published metric.
- */
-function dataMetric(slot: MetricSlot, value: MetricValue, timestamp: number, withName: boolean): Metric {
-  const { alias, def } = slot;
-  // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
-  // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
-  // [tck-id-payloads-name-requirement] the name, or only the alias born with it
-  // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
-  if (alias !== undefined && !withName) {
-    return value === null ? { alias, timestamp, type: def.type, isNull: true } : { alias, timestamp, type: def.type, value };
+/** Orders the changes by sample timestamp (stable), in place. */
+function sortByTimestamp(changes: Changes): void {
+  const { count, slots, samples } = changes;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (samples[a]?.timestamp ?? 0) - (samples[b]?.timestamp ?? 0));
+  const s = order.map((i) => slots[i] as MetricSlot);
+  const v = order.map((i) => samples[i] as Sample);
+  for (let i = 0; i < count; i++) {
+    slots[i] = s[i] as MetricSlot;
+    samples[i] = v[i] as Sample;
   }
-  const m: Metric = { name: def.name, timestamp, type: def.type };
-  if (alias !== undefined) m.alias = alias;
-  if (value === null) m.isNull = true;
-  else m.value = value;
-  return m;
-}
-
-function sortByTimestamp(metrics: Metric[], slots: MetricSlot[]): ScanResult {
-  const order = metrics.map((_, i) => i).sort((a, b) => Number(metrics[a]?.timestamp) - Number(metrics[b]?.timestamp));
-  return {
-    metrics: order.map((i) => metrics[i] as Metric),
-    slots: order.map((i) => slots[i] as MetricSlot),
-  };
 }
