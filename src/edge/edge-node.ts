@@ -12,7 +12,6 @@ import { TypedEmitter } from '../events.js';
 import { DataWriter } from '../payload/data-writer.js';
 import { encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
-import type { Sample } from '../sources/types.js';
 import { formatTopic } from '../topic/index.js';
 import { AliasTable } from './aliases.js';
 import { nbirthPayload, ndeathPayload } from './certificates.js';
@@ -294,7 +293,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
    * store-and-forward instead of being lost.
    */
   private publishChanges(scope: Scope, changes: Changes): void {
-    const { count, slots, samples } = changes;
+    const { count, slots, timestamps } = changes;
     const data = this.dataWriter;
     let bytes: Uint8Array;
     let i = 0;
@@ -303,14 +302,13 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       data.begin(this.now());
       for (; i < count; i++) {
         const slot = slots[i] as MetricSlot;
-        const sample = samples[i] as Sample;
         // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
         // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
         // [tck-id-payloads-name-requirement] the name, or only the alias born with it
         // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
         // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for
         const name = slot.alias === undefined || this.withNames ? slot.def.name : undefined;
-        data.metric(slot.alias, name, sample.timestamp, slot.type, sample.value);
+        data.metric(slot.alias, name, timestamps[i] ?? 0, slot.type, slot.last ?? null);
       }
       // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
       // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]

@@ -6,7 +6,6 @@
 import type { Logger } from 'pino';
 import { decodePayload, encodePayload } from '../payload/index.js';
 import type { Metric, MetricValue } from '../payload/types.js';
-import type { Sample } from '../sources/types.js';
 import type { ForwardStore } from './types.js';
 import type { Changes, MetricSlot, Scope } from './scope.js';
 
@@ -39,8 +38,8 @@ export class Forwarder {
       return;
     }
     for (let i = 0; i < changes.count; i++) {
-      const sample = changes.samples[i] as Sample;
-      this.append(this.store, scope, changes.slots[i] as MetricSlot, sample.value, sample.timestamp);
+      const slot = changes.slots[i] as MetricSlot;
+      this.append(this.store, scope, slot, slot.last ?? null, changes.timestamps[i] ?? 0);
     }
   }
 

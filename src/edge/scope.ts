@@ -8,23 +8,53 @@ import type { DeviceSource, MetricDefinition, Sample } from '../sources/types.js
 import type { AliasTable } from './aliases.js';
 import { hasChanged } from './rbe.js';
 
-export interface MetricSlot {
-  readonly def: MetricDefinition;
-  readonly alias: number | undefined;
+/** One metric of a scope: its definition, alias, and the value last reported. */
+export class MetricSlot {
   /** DataType number of `def.type` (0 if it names none), by which data values are encoded. */
   readonly type: number;
-  /** The value last reported in a birth or data message (or stored while offline). */
-  last: MetricValue | undefined;
+  /**
+   * The value last reported in a birth or data message (or stored while offline) is `lastNumber`
+   * when `hasNumber`, else `other`. Numbers get their own field because every scan stores one per
+   * changed metric: in a number field that store is in place, while a fresh number stored in a
+   * long-lived object costs a write barrier and survives into the old generation.
+   */
+  private hasNumber = false;
+  private lastNumber = 0;
+  private other: MetricValue | undefined = undefined;
+
+  constructor(
+    readonly def: MetricDefinition,
+    readonly alias: number | undefined,
+  ) {
+    this.type = dataTypeNumber(def.type) ?? 0;
+  }
+
+  /** The value last reported; undefined before the first. */
+  get last(): MetricValue | undefined {
+    return this.hasNumber ? this.lastNumber : this.other;
+  }
+
+  set last(value: MetricValue | undefined) {
+    if (typeof value === 'number') {
+      this.lastNumber = value;
+      this.hasNumber = true;
+      if (this.other !== undefined) this.other = undefined;
+    } else {
+      this.other = value;
+      this.hasNumber = false;
+    }
+  }
 }
 
 /**
- * The metrics that changed in the last scan: `slots[i]` changed to `samples[i].value`, i < count.
- * One instance per scope, refilled by every scan (no allocation per change): valid until the next.
+ * The metrics that changed in the last scan: `slots[i]` changed to its `last` value, sampled at
+ * `timestamps[i]`, for i < count. One instance per scope, refilled by every scan: no allocation
+ * per change, and the samples themselves are not kept. Valid until the next scan.
  */
 export interface Changes {
   count: number;
   readonly slots: MetricSlot[];
-  readonly samples: Sample[];
+  readonly timestamps: number[];
 }
 
 export class Scope {
@@ -32,7 +62,7 @@ export class Scope {
   readonly byAlias = new Map<number, MetricSlot>();
   /** Slots in the source's metric order: samples usually come in that order, which saves a Map lookup. */
   private readonly ordered: MetricSlot[] = [];
-  private readonly changes: Changes = { count: 0, slots: [], samples: [] };
+  private readonly changes: Changes = { count: 0, slots: [], timestamps: [] };
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
   born = false;
 
@@ -46,7 +76,7 @@ export class Scope {
   ) {
     for (const def of source.metrics) {
       const alias = aliases?.aliasOf(id, def.name);
-      const slot: MetricSlot = { def, alias, type: dataTypeNumber(def.type) ?? 0, last: undefined };
+      const slot = new MetricSlot(def, alias);
       this.slots.set(def.name, slot);
       this.ordered.push(slot);
       if (alias !== undefined) this.byAlias.set(alias, slot);
@@ -72,7 +102,7 @@ export class Scope {
   /** Samples the source and returns what changed beyond each metric's deadband. */
   scan(now: number): Changes {
     const changes = this.changes;
-    const { slots, samples: changed } = changes;
+    const { slots, timestamps } = changes;
     let count = 0;
     const samples = this.source.sample(now);
     let sorted = true;
@@ -89,7 +119,7 @@ export class Scope {
       if (!hasChanged(slot.last, sample.value, slot.def.deadband)) continue;
       slot.last = sample.value;
       slots[count] = slot;
-      changed[count] = sample;
+      timestamps[count] = sample.timestamp;
       count++;
       if (sample.timestamp < previous) sorted = false;
       previous = sample.timestamp;
@@ -124,12 +154,12 @@ function birthMetric(slot: MetricSlot, sample: Sample): Metric {
 
 /** Orders the changes by sample timestamp (stable), in place. */
 function sortByTimestamp(changes: Changes): void {
-  const { count, slots, samples } = changes;
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (samples[a]?.timestamp ?? 0) - (samples[b]?.timestamp ?? 0));
+  const { count, slots, timestamps } = changes;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (timestamps[a] ?? 0) - (timestamps[b] ?? 0));
   const s = order.map((i) => slots[i] as MetricSlot);
-  const v = order.map((i) => samples[i] as Sample);
+  const t = order.map((i) => timestamps[i] ?? 0);
   for (let i = 0; i < count; i++) {
     slots[i] = s[i] as MetricSlot;
-    samples[i] = v[i] as Sample;
+    timestamps[i] = t[i] ?? 0;
   }
 }

@@ -46,6 +46,45 @@ export class DataWriter {
    * `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not fit.
    */
   metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
+    // The usual data metric — an alias below 2^14, no name, the message's shared timestamp, a
+    // Double — in a body small enough to be inlined into the caller's loop.
+    if (
+      name === undefined &&
+      type === DataType.Double &&
+      typeof value === 'number' &&
+      timestamp === this.lastTimestamp &&
+      alias !== undefined &&
+      alias >= 0 &&
+      alias < 0x4000 &&
+      (alias | 0) === alias &&
+      !this.withTypes
+    ) {
+      const w = this.w;
+      w.ensure(32);
+      const buf = w.buf;
+      let pos = w.pos;
+      const aliasLength = alias < 0x80 ? 1 : 2;
+      buf[pos] = 0x12;
+      buf[pos + 1] = 1 + aliasLength + this.tsLength + 9; // < 128: no endLen needed
+      buf[pos + 2] = 0x10;
+      if (aliasLength === 1) buf[pos + 3] = alias;
+      else {
+        buf[pos + 3] = (alias & 127) | 128;
+        buf[pos + 4] = alias >>> 7;
+      }
+      pos += 3 + aliasLength;
+      w.view.setInt32(pos, this.tsLow, true);
+      w.view.setInt32(pos + 4, this.tsHigh, true);
+      pos += this.tsLength;
+      buf[pos] = 0x69;
+      w.view.setFloat64(pos + 1, value, true);
+      w.pos = pos + 9;
+      return;
+    }
+    this.anyMetric(alias, name, timestamp, type, value);
+  }
+
+  private anyMetric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
     const w = this.w;
     // Tag and a one-byte length placeholder (patched by endLen), then the small fields: name
     // aside, alias + timestamp + datatype + a Double take ≤ 9 + 9 + 2 + 9 bytes: one capacity check.

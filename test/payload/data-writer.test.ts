@@ -109,6 +109,22 @@ describe('DataWriter bytes equal encodePayload', () => {
     assert.equal(hex(viaWriter(dw, TS, 11, small)), hex(viaEncode(TS, 11, small, false)));
   });
 
+  test('Doubles sharing one timestamp, aliases across the 1- and 2-byte varint bounds and beyond, datatypes on and off', () => {
+    const aliases = [0, 1, 127, 128, 16383, 16384, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    const metrics: Input[] = aliases.flatMap((alias) => [
+      { alias, timestamp: TS, type: 'Double', value: alias / 3 },
+      { alias, timestamp: TS, type: 'Double', value: null },
+      { alias, timestamp: TS, type: 'Float', value: 0.5 },
+      { alias, name: 'x', timestamp: TS, type: 'Double', value: -0 },
+    ]);
+    for (const withTypes of [false, true]) {
+      const dw = new DataWriter(withTypes);
+      for (let round = 0; round < 2; round++) {
+        assert.equal(hex(viaWriter(dw, TS, round, metrics)), hex(viaEncode(TS, round, metrics, withTypes)));
+      }
+    }
+  });
+
   test('outputs are independent copies: a later message does not change an earlier one', () => {
     const dw = new DataWriter();
     const a = viaWriter(dw, TS, 1, [{ alias: 1, timestamp: TS, type: 'Double', value: 1 }]);
