@@ -18,7 +18,8 @@ import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
 import { Forwarder } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
-import { type Changes, type MetricSlot, Scope } from './scope.js';
+import { type Changes, Scope } from './scope.js';
+import { encodeChanges } from './data-message.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS } from './lifecycle.js';
@@ -288,34 +289,18 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   }
 
   /**
-   * One live NDATA/DDATA of a scan's changes, encoded straight from slots and samples. Metrics
+   * One live NDATA/DDATA of a scan's changes, encoded straight from the changed slots. Metrics
    * that the transport refuses — the connection dropped before the edge heard of it — go to
    * store-and-forward instead of being lost.
    */
   private publishChanges(scope: Scope, changes: Changes): void {
-    const { count, slots, timestamps } = changes;
-    const data = this.dataWriter;
+    const count = changes.count;
     let bytes: Uint8Array;
-    let i = 0;
     try {
-      // [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp] [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
-      data.begin(this.now());
-      for (; i < count; i++) {
-        const slot = slots[i] as MetricSlot;
-        // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
-        // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
-        // [tck-id-payloads-name-requirement] the name, or only the alias born with it
-        // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
-        // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for
-        const name = slot.alias === undefined || this.withNames ? slot.def.name : undefined;
-        data.metric(slot.alias, name, timestamps[i] ?? 0, slot.type, slot.last ?? null);
-      }
-      // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
-      // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]
-      bytes = data.finish(this.nextSeq());
+      bytes = encodeChanges(this.dataWriter, changes, this.now(), this.withNames, () => this.nextSeq());
     } catch (e) {
       // Such a value would fail again when stored: dropped, and said so.
-      this.log?.error({ err: e, topic: scope.dataTopic, metric: slots[i]?.def.name }, 'payload could not be encoded; not published');
+      this.log?.error({ err: e, topic: scope.dataTopic }, 'payload could not be encoded; not published');
       this.forwarder.discard(count);
       return;
     }

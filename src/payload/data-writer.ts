@@ -1,10 +1,11 @@
 /**
- * Streaming encoder of NDATA/DDATA payloads for the edge node's publish path: metrics are written
- * straight into a protobuf buffer as the scan finds them, with no Metric or Payload objects.
+ * Streaming encoder of NDATA/DDATA payloads for the edge node's publish path: each metric is
+ * written straight into a protobuf buffer from its parts, with no Metric or Payload objects.
  *
- * The bytes equal `encodePayload({ timestamp, metrics, seq }, { omitMetricTypes: true })` for
- * metrics of the shape `{ name?, alias?, timestamp, type, value }` (`value: null` as `isNull`):
- * the same fields in the same order, with the same validation of values against their type.
+ * The bytes equal `encodePayload({ timestamp, metrics, seq }, { omitMetricTypes: !withTypes })`
+ * for metrics of the shape `{ name?, alias?, timestamp, type, value }` (`value: null` as
+ * `isNull`): the same fields in the same order, with the same validation of values against their
+ * type.
  */
 import { DataType, type MetricValue } from './types.js';
 import { describe, encodeError, isMetricType } from './values.js';
@@ -17,10 +18,6 @@ const KEEP_CAPACITY = 1 << 20;
 
 export class DataWriter {
   private w = new Writer(16 * 1024);
-
-  /** `withTypes`: put each metric's datatype on the wire too (as `encodePayload` without `omitMetricTypes`). */
-  constructor(private readonly withTypes = false) {}
-
   /**
    * The metric timestamp field (tag and varint) last written, as two little-endian words: the
    * metrics of one scan nearly always share one timestamp, so its varint is computed once per
@@ -30,6 +27,9 @@ export class DataWriter {
   private tsLow = 0;
   private tsHigh = 0;
   private tsLength = 0;
+
+  /** `withTypes`: put each metric's datatype on the wire too (as `encodePayload` without `omitMetricTypes`). */
+  constructor(private readonly withTypes = false) {}
 
   /** Starts a payload with its timestamp; discards anything an unfinished payload left. */
   begin(timestamp: number): void {
@@ -42,8 +42,9 @@ export class DataWriter {
 
   /**
    * Appends one metric. `type` is the DataType number its birth declared (the value is encoded
-   * by it; the datatype itself stays off the wire), `name` is given only when it goes on the wire,
-   * `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not fit.
+   * by it; the datatype goes on the wire only `withTypes`), `name` is given only when it goes on
+   * the wire, `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not
+   * fit.
    */
   metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
     // The usual data metric — an alias below 2^14, no name, the message's shared timestamp, a

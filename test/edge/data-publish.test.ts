@@ -7,6 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeNode } from '../../src/edge/index.js';
+import { encodeChanges } from '../../src/edge/data-message.js';
+import { Scope } from '../../src/edge/scope.js';
+import { SparkplugEncodeError } from '../../src/errors.js';
+import { DataWriter } from '../../src/payload/data-writer.js';
 import type { EdgeNodeOptions, ForwardRecord, ForwardStore, StoredForwardRecord } from '../../src/edge/types.js';
 import { TypedEmitter } from '../../src/events.js';
 import { decodePayload, encodePayload, type Metric, type MetricTypeName, type MetricValue } from '../../src/payload/index.js';
@@ -176,6 +180,19 @@ test('a value that does not fit its datatype: message dropped and counted, no se
   const sent = ddata(transport);
   assert.equal(sent.length, 1);
   assert.equal(decodePayload(sent[0]?.payload ?? new Uint8Array()).seq, 2);
+});
+
+test('encodeChanges names the metric whose value does not fit, and takes no seq for it', () => {
+  const dev = device('D1', DEFS.slice(0, 2));
+  const scope = new Scope('D1', dev, undefined, 'topic');
+  dev.next.splice(0, 2, { value: 1.5 }, { value: 'x' }); // a string for the Int16
+  const changes = scope.scan(NOW);
+  let seqs = 0;
+  assert.throws(
+    () => encodeChanges(new DataWriter(), changes, NOW, false, () => ++seqs),
+    (e: unknown) => e instanceof SparkplugEncodeError && e.message.startsWith('metric "i": '),
+  );
+  assert.equal(seqs, 0);
 });
 
 test('live messages the transport refuses go to store-and-forward by name, with their values and timestamps', async (t) => {
