@@ -311,7 +311,12 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.options.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(undefined, (e: unknown) => {
       this.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
       this.stats.metricsPublished -= count;
-      this.forwarder.keepMessage(scope, bytes, count);
+      try {
+        this.forwarder.keepMessage(scope, bytes, count);
+      } catch (err: unknown) {
+        // e.g. the store was closed by stop() meanwhile: nothing to do but say so
+        this.log?.error({ err, topic: scope.dataTopic, count }, 'refused data message could not be stored');
+      }
       this.stats.metricsStored = this.forwarder.stored;
       this.stats.metricsDiscarded = this.forwarder.discarded;
     });

@@ -219,6 +219,30 @@ test('live messages the transport refuses go to store-and-forward by name, with 
   ]);
 });
 
+test('a store that fails while keeping a refused message: logged, the node goes on (no unhandled rejection)', async (t) => {
+  const dev = device('D1', DEFS.slice(0, 1));
+  const store = new MemoryStore();
+  store.append = () => {
+    throw new Error('store closed');
+  };
+  const { edge, transport } = await online({}, dev, store);
+  t.after(() => edge.stop());
+  const rejections: unknown[] = [];
+  const onRejection = (e: unknown): void => void rejections.push(e);
+  process.on('unhandledRejection', onRejection);
+  t.after(() => process.off('unhandledRejection', onRejection));
+  transport.refuse = true;
+  Object.assign(dev.next[0] ?? {}, { value: 1 });
+  edge.scan();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(rejections, []);
+  assert.equal(edge.stats.metricsPublished, 0);
+  transport.refuse = false;
+  Object.assign(dev.next[0] ?? {}, { value: 2 });
+  edge.scan();
+  assert.equal(ddata(transport).length, 1);
+});
+
 test('without a store, refused live messages are counted as discarded', async (t) => {
   const dev = device('D1', DEFS.slice(0, 1));
   const { edge, transport } = await online({}, dev);
