@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
+import { DataWriter } from '../payload/data-writer.js';
 import { encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
 import { formatTopic } from '../topic/index.js';
@@ -17,10 +18,13 @@ import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
 import { Forwarder } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
-import { type MetricSlot, Scope } from './scope.js';
+import { type Changes, Scope } from './scope.js';
+import { encodeChanges } from './data-message.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS } from './lifecycle.js';
+
+const DATA_PUBLISH = { qos: 0, retain: false } as const;
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
   readonly stats: EdgeStats = {
@@ -47,6 +51,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private readonly now: () => number;
   private readonly withNames: boolean;
   private readonly omitDataTypes: boolean;
+  private readonly dataWriter: DataWriter;
 
   constructor(readonly options: EdgeNodeOptions) {
     super();
@@ -61,6 +66,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.now = options.now ?? Date.now;
     this.withNames = options.sendNamesInData === true;
     this.omitDataTypes = options.datatypesInData !== true;
+    this.dataWriter = new DataWriter(!this.omitDataTypes);
     this.forwarder = new Forwarder(options.forwardStore, options.replayRatePerSec ?? 5000, this.log, this.withNames);
   }
 
@@ -235,7 +241,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       .replay({
         isOnline: () => this.stateValue === 'online',
         scope: (id) => (id === '' ? this.nodeScope : this.deviceScopes.get(id)),
-        publishHistorical: (scope, metrics) => this.publishData(scope, metrics),
+        publishHistorical: (scope, metrics) => this.publishHistorical(scope, metrics),
       })
       .then((n) => {
         this.stats.metricsReplayed = this.forwarder.replayed;
@@ -271,33 +277,59 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const live = this.stateValue === 'online';
     for (const scope of this.scopes()) {
       if (!scope.source.isOnline()) continue;
-      const { metrics, slots } = scope.scan(now, this.withNames);
+      const changes = scope.scan(now);
       // [tck-id-topics-ndata-payload] [tck-id-topics-ddata-payload] only the metrics that changed; no message when none did
-      if (metrics.length === 0) continue;
+      if (changes.count === 0) continue;
       // [tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] no data before the scope's birth in this session
-      if (live && scope.born) void this.publishData(scope, metrics, slots);
-      else this.forwarder.keep(scope, metrics, slots);
+      if (live && scope.born) this.publishChanges(scope, changes);
+      else this.forwarder.keep(scope, changes);
     }
     this.stats.metricsStored = this.forwarder.stored;
     this.stats.metricsDiscarded = this.forwarder.discarded;
   }
 
   /**
-   * One NDATA/DDATA. Live metrics (`slots` given) that the transport refuses — the connection
-   * dropped before the edge heard of it — go to store-and-forward instead of being lost.
+   * One live NDATA/DDATA of a scan's changes, encoded straight from the changed slots. Metrics
+   * that the transport refuses — the connection dropped before the edge heard of it — go to
+   * store-and-forward instead of being lost.
    */
-  private async publishData(scope: Scope, metrics: Metric[], slots?: readonly MetricSlot[]): Promise<void> {
+  private publishChanges(scope: Scope, changes: Changes): void {
+    const count = changes.count;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeChanges(this.dataWriter, changes, this.now(), this.withNames, () => this.nextSeq());
+    } catch (e) {
+      // Such a value would fail again when stored: dropped, and said so.
+      this.log?.error({ err: e, topic: scope.dataTopic }, 'payload could not be encoded; not published');
+      this.forwarder.discard(count);
+      return;
+    }
+    this.stats.messagesPublished++;
+    this.stats.metricsPublished += count;
+    // [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain]
+    // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] QoS 0, not retained
+    this.options.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(undefined, (e: unknown) => {
+      this.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
+      this.stats.metricsPublished -= count;
+      try {
+        this.forwarder.keepMessage(scope, bytes, count);
+      } catch (err: unknown) {
+        // e.g. the store was closed by stop() meanwhile: nothing to do but say so
+        this.log?.error({ err, topic: scope.dataTopic, count }, 'refused data message could not be stored');
+      }
+      this.stats.metricsStored = this.forwarder.stored;
+      this.stats.metricsDiscarded = this.forwarder.discarded;
+    });
+  }
+
+  /** One NDATA/DDATA of metrics replayed from store-and-forward. */
+  private async publishHistorical(scope: Scope, metrics: Metric[]): Promise<void> {
     // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp]
     // [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc] [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]
     // [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
     const payload: Payload = { timestamp: this.now(), seq: this.nextSeq(), metrics };
     this.stats.metricsPublished += metrics.length;
-    const sent = await this.publish(scope.dataTopic, payload, this.omitDataTypes);
-    if (!sent && slots !== undefined) {
-      this.stats.metricsPublished -= metrics.length;
-      this.forwarder.keep(scope, metrics, slots);
-      this.stats.metricsStored = this.forwarder.stored;
-    }
+    await this.publish(scope.dataTopic, payload, this.omitDataTypes);
   }
 
   private nextSeq(): number {

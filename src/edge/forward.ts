@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'pino';
 import { decodePayload, encodePayload } from '../payload/index.js';
-import type { Metric } from '../payload/types.js';
+import type { Metric, MetricValue } from '../payload/types.js';
 import type { ForwardStore } from './types.js';
-import type { MetricSlot, Scope } from './scope.js';
+import type { Changes, MetricSlot, Scope } from './scope.js';
 
 const REPLAY_BATCH = 500;
 
@@ -31,23 +31,46 @@ export class Forwarder {
     private readonly withNames: boolean,
   ) {}
 
-  /** Keeps changes that could not be published live. */
-  keep(scope: Scope, metrics: readonly Metric[], slots: readonly MetricSlot[]): void {
+  /** Keeps the changes of a scan that could not be published live. */
+  keep(scope: Scope, changes: Changes): void {
     if (this.store === undefined) {
-      this.discarded += metrics.length;
+      this.discarded += changes.count;
       return;
     }
-    for (let i = 0; i < metrics.length; i++) {
-      const live = metrics[i] as Metric;
-      const slot = slots[i] as MetricSlot;
-      const timestamp = Number(live.timestamp);
-      // Stored by name: aliases are only valid for one birth, the queue may outlive it.
-      const metric: Metric = { name: slot.def.name, type: slot.def.type, timestamp };
-      if (live.isNull === true) metric.isNull = true;
-      else if (live.value !== undefined) metric.value = live.value;
-      this.store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) });
+    for (let i = 0; i < changes.count; i++) {
+      const slot = changes.slots[i] as MetricSlot;
+      this.append(this.store, scope, slot, slot.last ?? null, changes.timestamps[i] ?? 0);
     }
-    this.stored += metrics.length;
+  }
+
+  /**
+   * Keeps the `count` metrics of a live data message that the transport refused. They are read
+   * back from the message itself: this is rare, and the live path then keeps no metric objects.
+   */
+  keepMessage(scope: Scope, payload: Uint8Array, count: number): void {
+    if (this.store === undefined) {
+      this.discarded += count;
+      return;
+    }
+    const metrics = decodePayload(payload, { resolveType: (m) => scope.resolve(m)?.def.type }).metrics ?? [];
+    for (const m of metrics) {
+      const slot = scope.resolve(m);
+      if (slot !== undefined) this.append(this.store, scope, slot, m.value ?? null, Number(m.timestamp ?? 0));
+    }
+  }
+
+  /** Counts changes dropped without being stored (e.g. a value that cannot be encoded). */
+  discard(count: number): void {
+    this.discarded += count;
+  }
+
+  private append(store: ForwardStore, scope: Scope, slot: MetricSlot, value: MetricValue, timestamp: number): void {
+    // Stored by name: aliases are only valid for one birth, the queue may outlive it.
+    const metric: Metric = { name: slot.def.name, type: slot.def.type, timestamp };
+    if (value === null) metric.isNull = true;
+    else metric.value = value;
+    store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) });
+    this.stored++;
   }
 
   /** Replays the backlog; returns the number of metrics published. Runs at most once at a time. */

@@ -2,22 +2,59 @@
  * One publishing scope of the edge node: the node itself (id '') or one device. Holds each
  * metric's alias and the value last reported, and turns samples into birth or data metrics.
  */
+import { dataTypeNumber } from '../payload/values.js';
 import type { Metric, MetricValue } from '../payload/types.js';
 import type { DeviceSource, MetricDefinition, Sample } from '../sources/types.js';
 import type { AliasTable } from './aliases.js';
 import { hasChanged } from './rbe.js';
 
-export interface MetricSlot {
-  readonly def: MetricDefinition;
-  readonly alias: number | undefined;
-  /** The value last reported in a birth or data message (or stored while offline). */
-  last: MetricValue | undefined;
+/** One metric of a scope: its definition, alias, and the value last reported. */
+export class MetricSlot {
+  /** DataType number of `def.type` (0 if it names none), by which data values are encoded. */
+  readonly type: number;
+  /**
+   * The value last reported in a birth or data message (or stored while offline) is `lastNumber`
+   * when `hasNumber`, else `other`. Numbers get their own field because every scan stores one per
+   * changed metric: in a number field that store is in place, while a fresh number stored in a
+   * long-lived object costs a write barrier and survives into the old generation.
+   */
+  private hasNumber = false;
+  private lastNumber = 0;
+  private other: MetricValue | undefined = undefined;
+
+  constructor(
+    readonly def: MetricDefinition,
+    readonly alias: number | undefined,
+  ) {
+    this.type = dataTypeNumber(def.type) ?? 0;
+  }
+
+  /** The value last reported; undefined before the first. */
+  get last(): MetricValue | undefined {
+    return this.hasNumber ? this.lastNumber : this.other;
+  }
+
+  set last(value: MetricValue | undefined) {
+    if (typeof value === 'number') {
+      this.lastNumber = value;
+      this.hasNumber = true;
+      if (this.other !== undefined) this.other = undefined;
+    } else {
+      this.other = value;
+      this.hasNumber = false;
+    }
+  }
 }
 
-/** The metrics that changed in one scan, as data-message metrics, and the slot of each. */
-export interface ScanResult {
-  readonly metrics: Metric[];
+/**
+ * The metrics that changed in the last scan: `slots[i]` changed to its `last` value, sampled at
+ * `timestamps[i]`, for i < count. One instance per scope, refilled by every scan: no allocation
+ * per change, and the samples themselves are not kept. Valid until the next scan.
+ */
+export interface Changes {
+  count: number;
   readonly slots: MetricSlot[];
+  readonly timestamps: number[];
 }
 
 export class Scope {
@@ -25,6 +62,7 @@ export class Scope {
   readonly byAlias = new Map<number, MetricSlot>();
   /** Slots in the source's metric order: samples usually come in that order, which saves a Map lookup. */
   private readonly ordered: MetricSlot[] = [];
+  private readonly changes: Changes = { count: 0, slots: [], timestamps: [] };
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
   born = false;
 
@@ -38,7 +76,7 @@ export class Scope {
   ) {
     for (const def of source.metrics) {
       const alias = aliases?.aliasOf(id, def.name);
-      const slot: MetricSlot = { def, alias, last: undefined };
+      const slot = new MetricSlot(def, alias);
       this.slots.set(def.name, slot);
       this.ordered.push(slot);
       if (alias !== undefined) this.byAlias.set(alias, slot);
@@ -62,9 +100,10 @@ export class Scope {
   }
 
   /** Samples the source and returns what changed beyond each metric's deadband. */
-  scan(now: number, withNames: boolean): ScanResult {
-    const metrics: Metric[] = [];
-    const slots: MetricSlot[] = [];
+  scan(now: number): Changes {
+    const changes = this.changes;
+    const { slots, timestamps } = changes;
+    let count = 0;
     const samples = this.source.sample(now);
     let sorted = true;
     let previous = -Infinity;
@@ -79,13 +118,16 @@ export class Scope {
       // [tck-id-principles-rbe-recommended] report by exception: unchanged values (within the deadband) are not sent
       if (!hasChanged(slot.last, sample.value, slot.def.deadband)) continue;
       slot.last = sample.value;
-      metrics.push(dataMetric(slot, sample.value, sample.timestamp, withNames));
-      slots.push(slot);
+      slots[count] = slot;
+      timestamps[count] = sample.timestamp;
+      count++;
       if (sample.timestamp < previous) sorted = false;
       previous = sample.timestamp;
     }
+    changes.count = count;
     // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
-    return sorted ? { metrics, slots } : sortByTimestamp(metrics, slots);
+    if (!sorted) sortByTimestamp(changes);
+    return changes;
   }
 
   /** Resolves a metric named in a command by name or alias. */
@@ -110,30 +152,14 @@ function birthMetric(slot: MetricSlot, sample: Sample): Metric {
   return m;
 }
 
-/**
- * A data-message metric: alias only unless names are asked for or no alias exists. Built in a
- * few fixed shapes because this runs for every published metric.
- */
-function dataMetric(slot: MetricSlot, value: MetricValue, timestamp: number, withName: boolean): Metric {
-  const { alias, def } = slot;
-  // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
-  // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
-  // [tck-id-payloads-name-requirement] the name, or only the alias born with it
-  // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
-  if (alias !== undefined && !withName) {
-    return value === null ? { alias, timestamp, type: def.type, isNull: true } : { alias, timestamp, type: def.type, value };
+/** Orders the changes by sample timestamp (stable), in place. */
+function sortByTimestamp(changes: Changes): void {
+  const { count, slots, timestamps } = changes;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (timestamps[a] ?? 0) - (timestamps[b] ?? 0));
+  const s = order.map((i) => slots[i] as MetricSlot);
+  const t = order.map((i) => timestamps[i] ?? 0);
+  for (let i = 0; i < count; i++) {
+    slots[i] = s[i] as MetricSlot;
+    timestamps[i] = t[i] ?? 0;
   }
-  const m: Metric = { name: def.name, timestamp, type: def.type };
-  if (alias !== undefined) m.alias = alias;
-  if (value === null) m.isNull = true;
-  else m.value = value;
-  return m;
-}
-
-function sortByTimestamp(metrics: Metric[], slots: MetricSlot[]): ScanResult {
-  const order = metrics.map((_, i) => i).sort((a, b) => Number(metrics[a]?.timestamp) - Number(metrics[b]?.timestamp));
-  return {
-    metrics: order.map((i) => metrics[i] as Metric),
-    slots: order.map((i) => slots[i] as MetricSlot),
-  };
 }

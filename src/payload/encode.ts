@@ -234,7 +234,8 @@ export function writeBasic(w: Writer, type: number, v: unknown, base: number, wh
   }
 }
 
-function writeComplexValue(w: Writer, type: number, value: unknown, depth: number, what: string): void {
+/** Value of a metric type beyond UUID: DataSet, Bytes, File, Template or an array type. */
+export function writeComplexValue(w: Writer, type: number, value: unknown, depth: number, what: string): void {
   switch (type) {
     case DataType.DataSet: {
       w.tag2(0x8a, 0x01);

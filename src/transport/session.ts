@@ -40,6 +40,9 @@ interface Attempt {
   readonly pending: Set<(e: Error) => void>;
 }
 
+/** Shared by every operation that succeeded synchronously (a settled promise cannot change). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class MqttSession extends TypedEmitter<MqttSessionEvents> {
   private readonly opts: ResolvedOptions;
   private readonly log: Logger;
@@ -166,18 +169,26 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
 
   /**
    * Wraps one MQTT.js callback call in a promise. On the hot path (QoS 0 with a free socket)
-   * MQTT.js calls back synchronously, so the pending set is only touched when an answer is awaited.
+   * MQTT.js calls back synchronously: then a settled promise is returned at once, and neither a
+   * pending promise nor the pending set is needed.
    */
   private track(attempt: Attempt, send: (done: (err: Error | undefined) => void) => void): Promise<void> {
+    // undefined: no answer yet; null: succeeded synchronously.
+    let answer: Error | null | undefined;
+    let later: ((err: Error | undefined) => void) | undefined;
+    send((err) => {
+      if (later !== undefined) later(err);
+      else answer = err ?? null;
+    });
+    if (answer === null) return RESOLVED;
+    if (answer !== undefined) return Promise.reject(answer);
     return new Promise((resolve, reject) => {
-      let answered = false;
-      send((err) => {
-        answered = true;
+      attempt.pending.add(reject);
+      later = (err) => {
         attempt.pending.delete(reject);
         if (err === undefined) resolve();
         else reject(err);
-      });
-      if (!answered) attempt.pending.add(reject);
+      };
     });
   }
 

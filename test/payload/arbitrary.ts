@@ -133,7 +133,7 @@ function template(depth: number): A<Template<Int64>> {
 
 const SIMPLE_TYPES: MetricTypeName[] = [...BASIC_TYPES, 'UUID', 'Bytes', 'File', ...(Object.keys(ARRAY_ELEMENT) as MetricTypeName[])];
 
-function metricValue(type: MetricTypeName, depth: number): A<MetricValue<Int64>> {
+export function metricValue(type: MetricTypeName, depth: number): A<MetricValue<Int64>> {
   if (type === 'Bytes' || type === 'File') return fc.uint8Array({ maxLength: 16 });
   if (type === 'DataSet') return dataSet;
   if (type === 'Template') return template(depth);

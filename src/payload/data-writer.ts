@@ -1,0 +1,165 @@
+/**
+ * Streaming encoder of NDATA/DDATA payloads for the edge node's publish path: each metric is
+ * written straight into a protobuf buffer from its parts, with no Metric or Payload objects.
+ *
+ * The bytes equal `encodePayload({ timestamp, metrics, seq }, { omitMetricTypes: !withTypes })`
+ * for metrics of the shape `{ name?, alias?, timestamp, type, value }` (`value: null` as
+ * `isNull`): the same fields in the same order, with the same validation of values against their
+ * type.
+ */
+import { DataType, type MetricValue } from './types.js';
+import { describe, encodeError, isMetricType } from './values.js';
+import { writeBasic, writeComplexValue, writeU64 } from './encode.js';
+import { writeName } from './name-cache.js';
+import { putUintN, Writer } from './writer.js';
+
+/** A buffer grown past this by one exceptional message is dropped rather than kept. */
+const KEEP_CAPACITY = 1 << 20;
+
+export class DataWriter {
+  private w = new Writer(16 * 1024);
+  /**
+   * The metric timestamp field (tag and varint) last written, as two little-endian words: the
+   * metrics of one scan nearly always share one timestamp, so its varint is computed once per
+   * message, not once per metric. Only fields of ≤ 8 bytes (timestamps < 2^49) are kept.
+   */
+  private lastTimestamp = NaN; // equal to no timestamp, valid or not
+  private tsLow = 0;
+  private tsHigh = 0;
+  private tsLength = 0;
+
+  /** `withTypes`: put each metric's datatype on the wire too (as `encodePayload` without `omitMetricTypes`). */
+  constructor(private readonly withTypes = false) {}
+
+  /** Starts a payload with its timestamp; discards anything an unfinished payload left. */
+  begin(timestamp: number): void {
+    if (this.w.buf.length > KEEP_CAPACITY) this.w = new Writer(16 * 1024);
+    const w = this.w;
+    w.pos = 0;
+    w.byte(0x08);
+    writeU64(w, timestamp, 'payload timestamp');
+  }
+
+  /**
+   * Appends one metric. `type` is the DataType number its birth declared (the value is encoded
+   * by it; the datatype goes on the wire only `withTypes`), `name` is given only when it goes on
+   * the wire, `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not
+   * fit.
+   */
+  metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
+    // The usual data metric — an alias below 2^14, no name, the message's shared timestamp, a
+    // Double — in a body small enough to be inlined into the caller's loop.
+    if (
+      name === undefined &&
+      type === DataType.Double &&
+      typeof value === 'number' &&
+      timestamp === this.lastTimestamp &&
+      alias !== undefined &&
+      alias >= 0 &&
+      alias < 0x4000 &&
+      (alias | 0) === alias &&
+      !this.withTypes
+    ) {
+      const w = this.w;
+      w.ensure(32);
+      const buf = w.buf;
+      let pos = w.pos;
+      const aliasLength = alias < 0x80 ? 1 : 2;
+      buf[pos] = 0x12;
+      buf[pos + 1] = 1 + aliasLength + this.tsLength + 9; // < 128: no endLen needed
+      buf[pos + 2] = 0x10;
+      if (aliasLength === 1) buf[pos + 3] = alias;
+      else {
+        buf[pos + 3] = (alias & 127) | 128;
+        buf[pos + 4] = alias >>> 7;
+      }
+      pos += 3 + aliasLength;
+      w.view.setInt32(pos, this.tsLow, true);
+      w.view.setInt32(pos + 4, this.tsHigh, true);
+      pos += this.tsLength;
+      buf[pos] = 0x69;
+      w.view.setFloat64(pos + 1, value, true);
+      w.pos = pos + 9;
+      return;
+    }
+    this.anyMetric(alias, name, timestamp, type, value);
+  }
+
+  private anyMetric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
+    const w = this.w;
+    // Tag and a one-byte length placeholder (patched by endLen), then the small fields: name
+    // aside, alias + timestamp + datatype + a Double take ≤ 9 + 9 + 2 + 9 bytes: one capacity check.
+    w.ensure(3);
+    w.buf[w.pos] = 0x12;
+    const start = w.pos + 2;
+    w.pos = start;
+    if (name !== undefined) {
+      w.buf[w.pos++] = 0x0a;
+      writeName(w, name);
+    }
+    w.ensure(32);
+    const buf = w.buf;
+    let pos = w.pos;
+    if (alias !== undefined) {
+      if (!(alias >= 0 && alias <= Number.MAX_SAFE_INTEGER && Number.isInteger(alias))) {
+        encodeError(`metric alias must be a non-negative safe integer, got ${describe(alias)}`);
+      }
+      buf[pos] = 0x10;
+      pos = putUintN(buf, pos + 1, alias);
+    }
+    if (timestamp === this.lastTimestamp) {
+      // Whole words: bytes past a shorter field are overwritten by the value that follows.
+      w.view.setInt32(pos, this.tsLow, true);
+      w.view.setInt32(pos + 4, this.tsHigh, true);
+      pos += this.tsLength;
+    } else {
+      pos = this.timestampField(w, pos, timestamp);
+    }
+    if (this.withTypes) {
+      if (!isMetricType(type)) encodeError(`metric: datatype ${type} is not a metric datatype`);
+      buf[pos] = 0x20;
+      buf[pos + 1] = type; // < 128: one varint byte
+      pos += 2;
+    }
+    if (type === DataType.Double && typeof value === 'number') {
+      buf[pos] = 0x69; // field 13 (double_value), wire type 1
+      w.view.setFloat64(pos + 1, value, true);
+      w.pos = pos + 9;
+    } else {
+      w.pos = pos;
+      // [tck-id-payloads-metric-datatype-value] only 1..19 and 22..34 are metric datatypes
+      if (!isMetricType(type)) encodeError(`metric: datatype ${type} is not a metric datatype`);
+      if (value === null) {
+        buf[pos] = 0x38; // is_null = true
+        buf[pos + 1] = 1;
+        w.pos = pos + 2;
+      } else if (type <= DataType.UUID) writeBasic(w, type, value, 10, 'metric');
+      else writeComplexValue(w, type, value, 0, 'metric');
+    }
+    w.endLen(start);
+  }
+
+  /** Ends the payload with its seq; returns bytes the caller may keep (see `Writer.finish`). */
+  finish(seq: number): Uint8Array {
+    const w = this.w;
+    w.byte(0x18);
+    writeU64(w, seq, 'payload seq');
+    return w.finish();
+  }
+
+  /** Writes the timestamp field at `pos` and keeps it for the metrics that follow; returns the end. */
+  private timestampField(w: Writer, pos: number, timestamp: number): number {
+    if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER && Number.isInteger(timestamp))) {
+      encodeError(`metric timestamp must be a non-negative safe integer, got ${describe(timestamp)}`);
+    }
+    w.buf[pos] = 0x18;
+    const end = putUintN(w.buf, pos + 1, timestamp);
+    if (end - pos <= 8) {
+      this.tsLow = w.view.getInt32(pos, true);
+      this.tsHigh = w.view.getInt32(pos + 4, true);
+      this.tsLength = end - pos;
+      this.lastTimestamp = timestamp;
+    }
+    return end;
+  }
+}

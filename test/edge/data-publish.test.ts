@@ -1,0 +1,257 @@
+/**
+ * The edge node's live data path (scan → DataWriter → transport) over an in-memory transport:
+ * the bytes equal what encodePayload makes of the equivalent payload; names, datatypes and
+ * aliases per option; ordering by timestamp; values that cannot be encoded; publishes the
+ * transport refuses going to store-and-forward.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EdgeNode } from '../../src/edge/index.js';
+import { encodeChanges } from '../../src/edge/data-message.js';
+import { Scope } from '../../src/edge/scope.js';
+import { SparkplugEncodeError } from '../../src/errors.js';
+import { DataWriter } from '../../src/payload/data-writer.js';
+import type { EdgeNodeOptions, ForwardRecord, ForwardStore, StoredForwardRecord } from '../../src/edge/types.js';
+import { TypedEmitter } from '../../src/events.js';
+import { decodePayload, encodePayload, type Metric, type MetricTypeName, type MetricValue } from '../../src/payload/index.js';
+import type { DeviceSource, Sample } from '../../src/sources/types.js';
+import type { MqttSessionEvents, PublishOptions, SubscriptionFilter } from '../../src/transport/index.js';
+import { toHex } from '../payload/hex.js';
+
+const NOW = 1700000000000;
+
+interface Sent {
+  topic: string;
+  payload: Uint8Array;
+}
+
+/** An always-connected transport that records publishes; `refuse` makes publishes reject later. */
+class MemoryTransport extends TypedEmitter<MqttSessionEvents> {
+  readonly sent: Sent[] = [];
+  refuse = false;
+  async start(): Promise<void> {
+    queueMicrotask(() => this.emit('connect', { server: 'mem', serverIndex: 0, sessionId: 1, will: undefined }));
+  }
+  async stop(): Promise<void> {}
+  async subscribe(_filters: readonly SubscriptionFilter[]): Promise<void> {}
+  async nextServer(): Promise<void> {}
+  isConnected(): boolean {
+    return true;
+  }
+  publish(topic: string, payload: Uint8Array, _opts: PublishOptions): Promise<void> {
+    if (this.refuse) return new Promise((_, reject) => setImmediate(() => reject(new Error('connection closed'))));
+    this.sent.push({ topic, payload: new Uint8Array(payload) });
+    return Promise.resolve();
+  }
+}
+
+class MemoryStore implements ForwardStore {
+  readonly records: StoredForwardRecord[] = [];
+  append(record: ForwardRecord): void {
+    this.records.push({ ...record, id: this.records.length + 1 });
+  }
+  flush(): void {}
+  peek(): StoredForwardRecord[] {
+    return [];
+  }
+  ack(): void {}
+  isEmpty(): boolean {
+    return true;
+  }
+  close(): void {}
+}
+
+interface Def {
+  name: string;
+  type: MetricTypeName;
+}
+
+/** A device whose next samples the test sets (value and, optionally, timestamp offset). */
+function device(id: string, defs: readonly Def[]): DeviceSource & { next: { value: MetricValue; dt?: number }[] } {
+  const next: { value: MetricValue; dt?: number }[] = defs.map(() => ({ value: null }));
+  return {
+    deviceId: id,
+    metrics: defs.map((d) => ({ ...d, writable: false })),
+    next,
+    start: async () => {},
+    stop: async () => {},
+    isOnline: () => true,
+    sample: (now: number): Sample[] => defs.map((d, i) => ({ name: d.name, value: next[i]?.value ?? null, timestamp: now + (next[i]?.dt ?? 0) })),
+    write: async () => {},
+    onConnectivity: () => () => {},
+  };
+}
+
+const DEFS: Def[] = [
+  { name: 'd', type: 'Double' },
+  { name: 'i', type: 'Int16' },
+  { name: 'l', type: 'Int64' },
+  { name: 's', type: 'String' },
+  { name: 'b', type: 'Boolean' },
+];
+
+async function online(opts: Partial<EdgeNodeOptions>, dev: DeviceSource, store?: ForwardStore): Promise<{ edge: EdgeNode; transport: MemoryTransport }> {
+  const transport = new MemoryTransport();
+  const edge = new EdgeNode({
+    groupId: 'G',
+    edgeNodeId: 'E',
+    transport,
+    bdSeq: { peek: () => 0, confirm: () => {} },
+    devices: [dev],
+    scanIntervalMs: 2 ** 30,
+    now: () => NOW,
+    ...(store === undefined ? {} : { forwardStore: store }),
+    ...opts,
+  });
+  const up = new Promise<void>((resolve) => edge.on('stateChanged', (_f, to) => to === 'online' && resolve()));
+  await edge.start();
+  await up;
+  return { edge, transport };
+}
+
+const ddata = (t: MemoryTransport): Sent[] => t.sent.filter((s) => s.topic.includes('/DDATA/'));
+
+for (const [label, opts, withName, withType] of [
+  ['aliases, no names, no datatypes (default)', {}, false, false],
+  ['sendNamesInData', { sendNamesInData: true }, true, false],
+  ['datatypesInData', { datatypesInData: true }, false, true],
+  ['useAliases false', { useAliases: false }, true, false],
+] as const) {
+  test(`DDATA bytes equal encodePayload of the same metrics: ${label}`, async (t) => {
+    const dev = device('D1', DEFS);
+    const { edge, transport } = await online(opts, dev);
+    t.after(() => edge.stop());
+    const birth = decodePayload(transport.sent.find((s) => s.topic.includes('/DBIRTH/'))?.payload ?? new Uint8Array());
+    const alias = new Map((birth.metrics ?? []).map((m) => [m.name, m.alias]));
+    const values: MetricValue[] = [0.5, -300, -9223372036854775808n, 'héllo', false];
+    values.forEach((v, i) => Object.assign(dev.next[i] ?? {}, { value: v }));
+    edge.scan();
+    // Unchanged except the Double, which moves to null: only it is sent.
+    Object.assign(dev.next[0] ?? {}, { value: null });
+    edge.scan();
+    edge.scan(); // nothing changed: no message
+    const sent = ddata(transport);
+    assert.equal(sent.length, 2);
+    const expected = (seq: number, changed: number[]): string => {
+      const metrics = changed.map((i): Metric => {
+        const d = DEFS[i] as Def;
+        const m: Metric = { timestamp: NOW, type: d.type };
+        if (withName) m.name = d.name;
+        const a = alias.get(d.name);
+        if (a !== undefined) m.alias = a;
+        const v = i === 0 && seq === 3 ? null : values[i];
+        if (v === null || v === undefined) m.isNull = true;
+        else m.value = v;
+        return m;
+      });
+      return toHex(encodePayload({ timestamp: NOW, metrics, seq }, withType ? {} : { omitMetricTypes: true }));
+    };
+    // seq: NBIRTH 0, DBIRTH 1, then the data messages
+    assert.equal(toHex(sent[0]?.payload ?? new Uint8Array()), expected(2, [0, 1, 2, 3, 4]));
+    assert.equal(toHex(sent[1]?.payload ?? new Uint8Array()), expected(3, [0]));
+    assert.equal(edge.stats.metricsPublished, 6);
+  });
+}
+
+test('metrics of one message are ordered by sample timestamp [tck-id-operational-behavior-data-publish-dbirth-order]', async (t) => {
+  const dev = device('D1', DEFS.slice(0, 3));
+  const { edge, transport } = await online({}, dev);
+  t.after(() => edge.stop());
+  dev.next.splice(0, 3, { value: 1, dt: 5 }, { value: 2, dt: -5 }, { value: 3, dt: 0 });
+  edge.scan();
+  const p = decodePayload(ddata(transport)[0]?.payload ?? new Uint8Array());
+  assert.deepEqual(
+    p.metrics?.map((m) => m.timestamp),
+    [NOW - 5, NOW, NOW + 5],
+  );
+});
+
+test('a value that does not fit its datatype: message dropped and counted, no seq used, the node goes on', async (t) => {
+  const dev = device('D1', DEFS.slice(0, 2));
+  const { edge, transport } = await online({}, dev);
+  t.after(() => edge.stop());
+  dev.next.splice(0, 2, { value: 1.5 }, { value: 70000 }); // Int16 out of range
+  edge.scan();
+  assert.equal(ddata(transport).length, 0);
+  assert.equal(edge.stats.metricsDiscarded, 2);
+  assert.equal(edge.stats.metricsPublished, 0);
+  dev.next.splice(0, 2, { value: 2.5 }, { value: 7 });
+  edge.scan();
+  const sent = ddata(transport);
+  assert.equal(sent.length, 1);
+  assert.equal(decodePayload(sent[0]?.payload ?? new Uint8Array()).seq, 2);
+});
+
+test('encodeChanges names the metric whose value does not fit, and takes no seq for it', () => {
+  const dev = device('D1', DEFS.slice(0, 2));
+  const scope = new Scope('D1', dev, undefined, 'topic');
+  dev.next.splice(0, 2, { value: 1.5 }, { value: 'x' }); // a string for the Int16
+  const changes = scope.scan(NOW);
+  let seqs = 0;
+  assert.throws(
+    () => encodeChanges(new DataWriter(), changes, NOW, false, () => ++seqs),
+    (e: unknown) => e instanceof SparkplugEncodeError && e.message.startsWith('metric "i": '),
+  );
+  assert.equal(seqs, 0);
+});
+
+test('live messages the transport refuses go to store-and-forward by name, with their values and timestamps', async (t) => {
+  const dev = device('D1', DEFS);
+  const store = new MemoryStore();
+  const { edge, transport } = await online({}, dev, store);
+  t.after(() => edge.stop());
+  transport.refuse = true;
+  const values: MetricValue[] = [0.25, -2, 9223372036854775807n, 'x', true];
+  values.forEach((v, i) => Object.assign(dev.next[i] ?? {}, { value: v, dt: i === 1 ? -1 : 0 }));
+  edge.scan();
+  assert.equal(edge.stats.metricsPublished, 5);
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(edge.stats.metricsPublished, 0);
+  assert.equal(edge.stats.metricsStored, 5);
+  const stored = store.records.map((r) => ({ scope: r.scope, timestamp: r.timestamp, metric: decodePayload(r.data).metrics?.[0] }));
+  assert.deepEqual(stored, [
+    { scope: 'D1', timestamp: NOW - 1, metric: { name: 'i', type: 'Int16', value: -2, timestamp: NOW - 1 } },
+    { scope: 'D1', timestamp: NOW, metric: { name: 'd', type: 'Double', value: 0.25, timestamp: NOW } },
+    { scope: 'D1', timestamp: NOW, metric: { name: 'l', type: 'Int64', value: 9223372036854775807n, timestamp: NOW } },
+    { scope: 'D1', timestamp: NOW, metric: { name: 's', type: 'String', value: 'x', timestamp: NOW } },
+    { scope: 'D1', timestamp: NOW, metric: { name: 'b', type: 'Boolean', value: true, timestamp: NOW } },
+  ]);
+});
+
+test('a store that fails while keeping a refused message: logged, the node goes on (no unhandled rejection)', async (t) => {
+  const dev = device('D1', DEFS.slice(0, 1));
+  const store = new MemoryStore();
+  store.append = () => {
+    throw new Error('store closed');
+  };
+  const { edge, transport } = await online({}, dev, store);
+  t.after(() => edge.stop());
+  const rejections: unknown[] = [];
+  const onRejection = (e: unknown): void => void rejections.push(e);
+  process.on('unhandledRejection', onRejection);
+  t.after(() => process.off('unhandledRejection', onRejection));
+  transport.refuse = true;
+  Object.assign(dev.next[0] ?? {}, { value: 1 });
+  edge.scan();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(rejections, []);
+  assert.equal(edge.stats.metricsPublished, 0);
+  transport.refuse = false;
+  Object.assign(dev.next[0] ?? {}, { value: 2 });
+  edge.scan();
+  assert.equal(ddata(transport).length, 1);
+});
+
+test('without a store, refused live messages are counted as discarded', async (t) => {
+  const dev = device('D1', DEFS.slice(0, 1));
+  const { edge, transport } = await online({}, dev);
+  t.after(() => edge.stop());
+  transport.refuse = true;
+  Object.assign(dev.next[0] ?? {}, { value: 1 });
+  edge.scan();
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(edge.stats.metricsPublished, 0);
+  assert.equal(edge.stats.metricsDiscarded, 1);
+});
