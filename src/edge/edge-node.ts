@@ -14,9 +14,10 @@ import { encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
 import { formatTopic } from '../topic/index.js';
 import { AliasTable } from './aliases.js';
+import { NodeTopics } from './topics.js';
 import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
-import { Forwarder } from './forward.js';
+import { Forwarder, type ReplayTarget } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
 import { type Changes, Scope } from './scope.js';
 import { encodeChanges } from './data-message.js';
@@ -52,13 +53,15 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private readonly withNames: boolean;
   private readonly omitDataTypes: boolean;
   private readonly dataWriter: DataWriter;
+  private readonly topics: NodeTopics;
 
   constructor(readonly options: EdgeNodeOptions) {
     super();
+    this.topics = new NodeTopics(options.groupId, options.edgeNodeId);
     const aliases = options.useAliases === false ? undefined : new AliasTable();
-    this.nodeScope = new Scope('', options.nodeSource ?? NO_METRICS, aliases, this.topic('NDATA'));
+    this.nodeScope = new Scope('', options.nodeSource ?? NO_METRICS, aliases, this.topics.ndata);
     for (const d of options.devices) {
-      this.deviceScopes.set(d.deviceId, new Scope(d.deviceId, d, aliases, this.topic('DDATA', d.deviceId)));
+      this.deviceScopes.set(d.deviceId, new Scope(d.deviceId, d, aliases, this.topics.device('DDATA', d.deviceId)));
     }
     this.host = options.primaryHostId === undefined ? undefined : new PrimaryHostTracker(options.primaryHostId);
     this.log = options.logger?.child({ group: options.groupId, node: options.edgeNodeId });
@@ -82,7 +85,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained] [tck-id-payloads-ndeath-will-message-retain] not retained
     // [tck-id-payloads-ndeath-will-message]
     return {
-      topic: this.topic('NDEATH'),
+      topic: this.topics.ndeath,
       // [tck-id-message-flow-edge-node-birth-publish-will-message-payload] a Sparkplug B protobuf payload
       payload: encodePayload(ndeathPayload(bdSeq, this.now())),
       qos: 1,
@@ -121,7 +124,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       // [tck-id-operational-behavior-edge-node-intentional-disconnect-packet] the DISCONNECT follows the NDEATH
       beforeDisconnect: async () => {
         if (wasBorn && this.sessionBdSeq !== undefined && t.isConnected()) {
-          await this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1);
+          await this.publish(this.topics.ndeath, ndeathPayload(this.sessionBdSeq, this.now()), false, 1);
         }
       },
       // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50] reason 0x04: disconnect with Will
@@ -168,20 +171,6 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.emit('stateChanged', from, to);
   }
 
-  // Topics from this node's own ids; device topics under the same group and edge node as its NBIRTH:
-  // [tck-id-topics-nbirth-topic] [tck-id-message-flow-edge-node-birth-publish-nbirth-topic] [tck-id-topics-ndata-topic]
-  // [tck-id-topics-ndeath-topic] [tck-id-topics-dbirth-topic] [tck-id-message-flow-device-birth-publish-dbirth-topic]
-  // [tck-id-message-flow-device-birth-publish-dbirth-match-edge-node-topic] [tck-id-topics-ddata-topic] [tck-id-topics-ddeath-topic]
-  private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA'): string;
-  private topic(type: 'DBIRTH' | 'DDEATH' | 'DDATA', device: string): string;
-  private topic(type: 'NBIRTH' | 'NDEATH' | 'NDATA' | 'DBIRTH' | 'DDEATH' | 'DDATA', device?: string): string {
-    const { groupId: group, edgeNodeId: node } = this.options;
-    if (type === 'DBIRTH' || type === 'DDEATH' || type === 'DDATA') {
-      return formatTopic({ kind: 'device', type, group, node, device: device ?? '' });
-    }
-    return formatTopic({ kind: 'node', type, group, node });
-  }
-
   private async onConnect(serverIndex: number): Promise<void> {
     if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
     this.host?.newSession(serverIndex);
@@ -192,12 +181,11 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     if (this.isStopping()) return; // stop() ran meanwhile
     if (this.stateValue !== 'connecting') this.transition('connecting');
     for (const s of this.scopes()) s.born = false;
-    const { groupId: group, edgeNodeId: node } = this.options;
     const filters = [
       // [tck-id-message-flow-edge-node-ncmd-subscribe] NCMD at QoS 1 before NBIRTH
-      { topic: formatTopic({ kind: 'node', type: 'NCMD', group, node }), qos: 1 as const },
+      { topic: this.topics.ncmd, qos: 1 as const },
       // [tck-id-message-flow-device-dcmd-subscribe] DCMD at QoS 1 before any DBIRTH
-      { topic: `${formatTopic({ kind: 'node', type: 'NCMD', group, node }).replace('/NCMD/', '/DCMD/')}/+`, qos: 1 as const },
+      { topic: this.topics.dcmdFilter, qos: 1 as const },
     ];
     if (this.host !== undefined) {
       // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-state-subs] exact STATE topic
@@ -227,7 +215,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.transition('birthing');
     const now = this.now();
     this.seq = 0;
-    void this.publish(this.topic('NBIRTH'), nbirthPayload(bdSeq, now, this.nodeScope.birthMetrics(now)), false);
+    void this.publish(this.topics.nbirth, nbirthPayload(bdSeq, now, this.nodeScope.birthMetrics(now)), false);
     this.nodeScope.born = true;
     // [tck-id-payloads-dbirth-order] every DBIRTH right after the NBIRTH, before any data
     // [tck-id-message-flow-device-birth-publish-nbirth-wait] DBIRTHs only after this session's NBIRTH
@@ -237,17 +225,15 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
     this.stats.births++;
     this.transition('online');
-    void this.forwarder
-      .replay({
-        isOnline: () => this.stateValue === 'online',
-        scope: (id) => (id === '' ? this.nodeScope : this.deviceScopes.get(id)),
-        publishHistorical: (scope, metrics) => this.publishHistorical(scope, metrics),
-      })
-      .then((n) => {
-        this.stats.metricsReplayed = this.forwarder.replayed;
-        if (n > 0) this.emit('replayDone', n);
-      })
-      .catch((e: unknown) => this.log?.error({ err: e }, 'store-and-forward replay failed'));
+    const target: ReplayTarget = {
+      isOnline: () => this.stateValue === 'online',
+      scope: (id) => (id === '' ? this.nodeScope : this.deviceScopes.get(id)),
+      publishHistorical: (scope, metrics) => this.publishHistorical(scope, metrics),
+    };
+    this.forwarder.startReplay(target, (n) => {
+      this.stats.metricsReplayed = this.forwarder.replayed;
+      if (n > 0) this.emit('replayDone', n);
+    });
   }
 
   private deviceBirth(scope: Scope, now: number): void {
@@ -255,7 +241,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-payloads-dbirth-seq] [tck-id-payloads-dbirth-seq-inc] [tck-id-message-flow-device-birth-publish-dbirth-payload-seq]
     // [tck-id-topics-dbirth-timestamp] [tck-id-payloads-dbirth-timestamp]
     const payload: Payload = { timestamp: now, seq: this.nextSeq(), metrics: scope.birthMetrics(now) };
-    void this.publish(this.topic('DBIRTH', scope.id), payload, false);
+    void this.publish(this.topics.device('DBIRTH', scope.id), payload, false);
     scope.born = true;
   }
 
@@ -266,7 +252,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     if (!online && scope.born) {
       // [tck-id-operational-behavior-device-ddeath] [tck-id-payloads-ddeath-seq] [tck-id-payloads-ddeath-timestamp]
       // [tck-id-topics-ddeath-seq-num] [tck-id-payloads-ddeath-seq-inc] [tck-id-payloads-ddeath-seq-number]
-      void this.publish(this.topic('DDEATH', scope.id), { timestamp: this.now(), seq: this.nextSeq() }, false);
+      void this.publish(this.topics.device('DDEATH', scope.id), { timestamp: this.now(), seq: this.nextSeq() }, false);
       scope.born = false;
     }
   }
@@ -311,12 +297,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.options.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(undefined, (e: unknown) => {
       this.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
       this.stats.metricsPublished -= count;
-      try {
-        this.forwarder.keepMessage(scope, bytes, count);
-      } catch (err: unknown) {
-        // e.g. the store was closed by stop() meanwhile: nothing to do but say so
-        this.log?.error({ err, topic: scope.dataTopic, count }, 'refused data message could not be stored');
-      }
+      this.forwarder.keepRefused(scope, bytes, count);
       this.stats.metricsStored = this.forwarder.stored;
       this.stats.metricsDiscarded = this.forwarder.discarded;
     });
@@ -408,7 +389,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       // [tck-id-operational-behavior-edge-node-termination-host-offline] NDEATH, disconnect, reconnect
       // [tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk] then on to the next server
       // [tck-id-message-flow-edge-node-birth-publish-phid-offline]
-      void this.publish(this.topic('NDEATH'), ndeathPayload(this.sessionBdSeq, this.now()), false, 1).finally(() =>
+      void this.publish(this.topics.ndeath, ndeathPayload(this.sessionBdSeq, this.now()), false, 1).finally(() =>
         this.options.transport.nextServer(),
       );
     } else {

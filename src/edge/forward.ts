@@ -31,6 +31,16 @@ export class Forwarder {
     private readonly withNames: boolean,
   ) {}
 
+  /** A live data message the transport refused: its metrics are kept, read back from the bytes sent. */
+  keepRefused(scope: Scope, bytes: Uint8Array, count: number): void {
+    try {
+      this.keepMessage(scope, bytes, count);
+    } catch (err: unknown) {
+      // e.g. the store was closed by stop() meanwhile: nothing to do but say so
+      this.log?.error({ err, topic: scope.dataTopic, count }, 'refused data message could not be stored');
+    }
+  }
+
   /** Keeps the changes of a scan that could not be published live. */
   keep(scope: Scope, changes: Changes): void {
     if (this.store === undefined) {
@@ -47,7 +57,7 @@ export class Forwarder {
    * Keeps the `count` metrics of a live data message that the transport refused. They are read
    * back from the message itself: this is rare, and the live path then keeps no metric objects.
    */
-  keepMessage(scope: Scope, payload: Uint8Array, count: number): void {
+  private keepMessage(scope: Scope, payload: Uint8Array, count: number): void {
     if (this.store === undefined) {
       this.discarded += count;
       return;
@@ -73,8 +83,15 @@ export class Forwarder {
     this.stored++;
   }
 
+  /** Starts the replay in the background; `done` gets the number of metrics replayed, failures are logged. */
+  startReplay(target: ReplayTarget, done: (replayed: number) => void): void {
+    this.replay(target)
+      .then(done)
+      .catch((e: unknown) => this.log?.error({ err: e }, 'store-and-forward replay failed'));
+  }
+
   /** Replays the backlog; returns the number of metrics published. Runs at most once at a time. */
-  async replay(target: ReplayTarget): Promise<number> {
+  private async replay(target: ReplayTarget): Promise<number> {
     const store = this.store;
     if (store === undefined || this.replaying) return 0;
     this.replaying = true;
