@@ -72,6 +72,9 @@ function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(ol
   return next;
 }
 
+/** The scan's reader (scans are synchronous and never nested). */
+const reader = new Reader(new Uint8Array(0));
+
 /** Thrown inside the scan for "not the plain shape": caught below, never escapes. */
 const NOT_PLAIN = new Error('not a plain data payload');
 
@@ -81,7 +84,8 @@ const NOT_PLAIN = new Error('not a plain data payload');
  */
 export function scanDataPayload(bytes: Uint8Array, out: DataColumns): boolean {
   try {
-    scanPayload(new Reader(bytes), bytes.length, out);
+    reader.reset(bytes);
+    scanPayload(reader, bytes.length, out);
     return true;
   } catch (e: unknown) {
     if (e === NOT_PLAIN || e instanceof SparkplugDecodeError) return false;
@@ -202,11 +206,8 @@ function scanMetric(r: Reader, end: number, out: DataColumns, i: number): void {
         num = r.float(end);
         break;
       case 0x69:
-        // The message's DataView: read in place, no copy to a scratch buffer.
-        if (pos + 8 > end) throw NOT_PLAIN;
         kind = K_DOUBLE;
-        num = r.view().getFloat64(pos, true);
-        r.pos = pos + 8;
+        num = r.double(end);
         break;
       case 0x7a: {
         kind = K_STRING;

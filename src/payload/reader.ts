@@ -26,7 +26,7 @@ const scratchF32 = new Float32Array(scratchBytes.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class Reader implements TextSource {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   pos = 0;
   /** Halves of the last `varint64` read. */
   lo = 0;
@@ -44,6 +44,14 @@ export class Reader implements TextSource {
   constructor(buf: Uint8Array, resolveType?: MetricTypeResolver) {
     this.buf = buf;
     this.resolveType = resolveType;
+    this.dv = undefined;
+    this.buffer = null;
+  }
+
+  /** Points the reader at the start of another buffer: one reader for many messages, no object per message. */
+  reset(buf: Uint8Array): void {
+    this.buf = buf;
+    this.pos = 0;
     this.dv = undefined;
     this.buffer = null;
   }
