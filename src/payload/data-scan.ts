@@ -14,6 +14,7 @@ import { DataType } from './types.js';
 import { int32Value } from './values.js';
 import { K_BOOL, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NONE, K_STRING } from './decode-values.js';
 import { Reader } from './reader.js';
+import { varNumber, varRead } from './var-number.js';
 import { readString, STR_NAME, STR_VALUE } from './strings.js';
 import { SparkplugDecodeError } from '../errors.js';
 
@@ -152,7 +153,7 @@ function scanMetric(r: Reader, end: number, out: DataColumns, i: number): void {
       else {
         v = varNumber(buf, pos, end);
         if (v < 0) throw NOT_PLAIN;
-        pos = varEnd;
+        pos = varRead.end;
       }
       switch (tag) {
         case 0x10:
@@ -238,64 +239,6 @@ function scanMetric(r: Reader, end: number, out: DataColumns, i: number): void {
 
 const TWO32 = 4294967296;
 
-/** End offset of the varint read by the last successful `varNumber`. */
-let varEnd = 0;
-
-/**
- * The varint at `pos` as a number when it is a safe integer of at most 8 bytes that ends before
- * `end`, else −1: then the message is left to decodePayload. Timestamps take 6 bytes: integer
- * shifts for the low 28 bits, one multiply-add for the rest; near `end`, byte by byte.
- */
-function varNumber(buf: Uint8Array, pos: number, end: number): number {
-  if (pos + 8 > end) return varNumberSlow(buf, pos, end);
-  let c = buf[pos + 1] ?? 0;
-  let lo = ((buf[pos] ?? 0) & 127) | ((c & 127) << 7);
-  if (c < 0x80) {
-    varEnd = pos + 2;
-    return lo;
-  }
-  c = buf[pos + 2] ?? 0;
-  lo |= (c & 127) << 14;
-  if (c < 0x80) {
-    varEnd = pos + 3;
-    return lo;
-  }
-  c = buf[pos + 3] ?? 0;
-  lo |= (c & 127) << 21;
-  if (c < 0x80) {
-    varEnd = pos + 4;
-    return lo;
-  }
-  c = buf[pos + 4] ?? 0;
-  let hi = c & 127;
-  if (c >= 0x80) {
-    c = buf[pos + 5] ?? 0;
-    hi |= (c & 127) << 7;
-    if (c >= 0x80) {
-      c = buf[pos + 6] ?? 0;
-      hi |= (c & 127) << 14;
-      if (c >= 0x80) return varNumberSlow(buf, pos, end);
-      varEnd = pos + 7;
-    } else varEnd = pos + 6;
-  } else varEnd = pos + 5;
-  return hi * 268435456 + lo;
-}
-
-/** `varNumber` byte by byte, for the end of the buffer and 8-byte varints. */
-function varNumberSlow(buf: Uint8Array, pos: number, end: number): number {
-  let v = 0;
-  let scale = 1;
-  for (let n = 0; n < 8 && pos < end; n++) {
-    const b = buf[pos++] ?? 0;
-    v += (b & 127) * scale;
-    if (b < 0x80) {
-      varEnd = pos;
-      return v <= Number.MAX_SAFE_INTEGER ? v : -1;
-    }
-    scale *= 128;
-  }
-  return -1;
-}
 
 /** FITS[type << 4 | kind]: 1 when a value field of `kind` is the one `type` uses, 2 when it is if it fits 32 bits. */
 const FITS = new Uint8Array(16 << 4);

@@ -9,6 +9,7 @@ import { decodeError, type Reader } from './reader.js';
 import { readString, STR_NAME } from './strings.js';
 import { readDataSet, readMetaData, readTemplate } from './complex-decode.js';
 import { readPropertySet } from './property-decode.js';
+import { varNumber, varRead } from './var-number.js';
 import { commonValue, copyBytes, K_BOOL, K_BYTES, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NESTED, K_NONE, K_STRING, metricValue, wireValue } from './decode-values.js';
 
 export function readPayload(r: Reader, end: number): DecodedPayload {
@@ -93,7 +94,7 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
       if (v >= 0) {
         if (tag === 0x18) timestamp = v;
         else alias = v;
-        pos = varEnd;
+        pos = varRead.end;
         continue;
       }
     }
@@ -261,48 +262,4 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
   if (metadata !== undefined) m.metadata = metadata;
   if (properties !== undefined) m.properties = properties;
   return m;
-}
-
-/** End offset of the varint read by the last successful `varNumber`. */
-let varEnd = 0;
-
-/**
- * The varint at `pos` as a number when it has 2..7 bytes (< 2^49: exact in a double, and the
- * number `u64` would give), else −1 (the caller then uses the Reader). Made for millisecond
- * timestamps, which take 6 bytes:
- * integer shifts for the low 28 bits, one multiply-add for the rest, and no 32-bit halves.
- */
-function varNumber(buf: Uint8Array, pos: number, end: number): number {
-  if (pos + 7 > end) return -1;
-  let c = buf[pos + 1] ?? 0;
-  let lo = ((buf[pos] ?? 0) & 127) | ((c & 127) << 7);
-  if (c < 0x80) {
-    varEnd = pos + 2;
-    return lo;
-  }
-  c = buf[pos + 2] ?? 0;
-  lo |= (c & 127) << 14;
-  if (c < 0x80) {
-    varEnd = pos + 3;
-    return lo;
-  }
-  c = buf[pos + 3] ?? 0;
-  lo |= (c & 127) << 21;
-  if (c < 0x80) {
-    varEnd = pos + 4;
-    return lo;
-  }
-  c = buf[pos + 4] ?? 0;
-  let hi = c & 127;
-  if (c >= 0x80) {
-    c = buf[pos + 5] ?? 0;
-    hi |= (c & 127) << 7;
-    if (c >= 0x80) {
-      c = buf[pos + 6] ?? 0;
-      hi |= (c & 127) << 14;
-      if (c >= 0x80) return -1;
-      varEnd = pos + 7;
-    } else varEnd = pos + 6;
-  } else varEnd = pos + 5;
-  return hi * 268435456 + lo;
 }
