@@ -2,8 +2,7 @@
  * The live NDATA/DDATA of a scan: a scope's changed metrics written by a DataWriter straight from
  * their slots, with no Metric or Payload objects.
  */
-import type { DataWriter } from '../payload/data-writer.js';
-import { withContext } from '../payload/encode.js';
+import type { DataWriter } from '../payload/index.js';
 import type { Changes, MetricSlot } from './scope.js';
 
 /**
@@ -23,11 +22,7 @@ export function encodeChanges(data: DataWriter, changes: Changes, timestamp: num
     // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
     // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for (see the DataWriter)
     const name = slot.alias === undefined || withNames ? slot.def.name : undefined;
-    try {
-      data.metric(slot.alias, name, timestamps[i] ?? 0, slot.type, slot.last ?? null);
-    } catch (e: unknown) {
-      throw withContext(e, { name: slot.def.name });
-    }
+    data.metric(slot.alias, name, timestamps[i] ?? 0, slot.type, slot.last ?? null, slot.def.name);
   }
   // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
   // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]

@@ -9,8 +9,7 @@
 import type { Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
-import { DataWriter } from '../payload/data-writer.js';
-import { encodePayload } from '../payload/index.js';
+import { DataWriter, encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
 import { formatTopic } from '../topic/index.js';
 import { AliasTable } from './aliases.js';

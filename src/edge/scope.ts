@@ -1,8 +1,8 @@
 /**
  * One publishing scope of the edge node: the node itself (id '') or one device. Holds each
- * metric's alias and the value last reported, and turns samples into birth or data metrics.
+ * metric's alias and the value last reported; turns samples into birth metrics and the changes of a scan.
  */
-import { dataTypeNumber } from '../payload/values.js';
+import { dataTypeNumber } from '../payload/index.js';
 import type { Metric, MetricValue } from '../payload/types.js';
 import type { DeviceSource, MetricDefinition, Sample } from '../sources/types.js';
 import type { AliasTable } from './aliases.js';

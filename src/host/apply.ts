@@ -3,7 +3,7 @@
  * once `Ingest` has decoded it and put it in seq order.
  */
 import type { Logger } from 'pino';
-import type { DecodedMetric, DecodedPayload, Int64 } from '../payload/types.js';
+import type { DecodedMetric, DecodedPayload, Int64, MetricValue, PropertySet } from '../payload/types.js';
 import { SCAN_HISTORICAL, scannedValue, valueFits, type DataColumns } from '../payload/index.js';
 import { birthTable, resolvedSlots, type DeviceModel, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
@@ -160,12 +160,8 @@ export class ModelUpdater {
       const t = cols.ts[i] ?? -1;
       const timestamp = t >= 0 ? t : fallbackTs;
       const isHistorical = ((cols.flags[i] ?? 0) & SCAN_HISTORICAL) !== 0;
-      if (isHistorical) this.ctx.counters.historicalMetrics++;
-      if (!isHistorical || timestamp > slot.timestamp) {
-        slot.value = value;
-        slot.timestamp = timestamp;
-      }
-      updates?.push({ name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties: undefined });
+      this.store(slot, value, timestamp, isHistorical, undefined);
+      updates?.push(metricUpdate(slot, value, timestamp, isHistorical, undefined));
     }
     this.afterData(node, device, unknown, updates);
     return true;
@@ -186,19 +182,20 @@ export class ModelUpdater {
   /** Historical values update the model only when newer than what it holds; the event carries every one. */
   private update(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): MetricUpdate {
     this.set(slot, m, fallbackTs);
-    const timestamp = m.timestamp ?? fallbackTs;
-    return { name: slot.name, alias: slot.alias, type: slot.type, value: m.value ?? null, timestamp, isHistorical: m.isHistorical === true, properties: m.properties };
+    return metricUpdate(slot, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
+  }
+
+  private set(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): void {
+    this.store(slot, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
   }
 
   /** Applies one data metric to its slot (historical only when newer than what the slot holds). */
-  private set(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): void {
-    const timestamp = m.timestamp ?? fallbackTs;
-    const isHistorical = m.isHistorical === true;
+  private store(slot: MetricSlot, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): void {
     if (isHistorical) this.ctx.counters.historicalMetrics++;
     if (!isHistorical || timestamp > slot.timestamp) {
-      slot.value = m.value ?? null;
+      slot.value = value;
       slot.timestamp = timestamp;
-      if (m.properties !== undefined) slot.properties = { ...slot.properties, ...m.properties };
+      if (properties !== undefined) slot.properties = { ...slot.properties, ...properties };
     }
   }
 
@@ -232,10 +229,12 @@ function sameBdSeq(birth: Int64 | undefined, death: unknown): boolean {
   return (typeof death === 'number' || typeof death === 'bigint') && String(death) === String(birth);
 }
 
+function metricUpdate(slot: MetricSlot, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): MetricUpdate {
+  return { name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties };
+}
+
 function birthUpdates(table: MetricTable): MetricUpdate[] {
   const out: MetricUpdate[] = [];
-  for (const s of table.slots()) {
-    out.push({ name: s.name, alias: s.alias, type: s.type, value: s.value, timestamp: s.timestamp, isHistorical: false, properties: s.properties });
-  }
+  for (const s of table.slots()) out.push(metricUpdate(s, s.value, s.timestamp, false, s.properties));
   return out;
 }

@@ -9,7 +9,7 @@
  */
 import { DataType, type MetricValue } from './types.js';
 import { describe, encodeError, isMetricType } from './values.js';
-import { writeBasic, writeComplexValue, writeU64 } from './encode.js';
+import { withContext, writeBasic, writeComplexValue, writeU64 } from './encode.js';
 import { writeName } from './name-cache.js';
 import { putUintN, Writer } from './writer.js';
 
@@ -44,9 +44,9 @@ export class DataWriter {
    * Appends one metric. `type` is the DataType number its birth declared (the value is encoded
    * by it; the datatype goes on the wire only `withTypes`), `name` is given only when it goes on
    * the wire, `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not
-   * fit.
+   * fit, prefixed with `label` (the metric's name, also when only its alias is sent) when given.
    */
-  metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
+  metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue, label?: string): void {
     // The usual data metric — an alias below 2^14, no name, the message's shared timestamp, a
     // Double — in a body small enough to be inlined into the caller's loop.
     if (
@@ -82,7 +82,11 @@ export class DataWriter {
       w.pos = pos + 9;
       return;
     }
-    this.anyMetric(alias, name, timestamp, type, value);
+    try {
+      this.anyMetric(alias, name, timestamp, type, value);
+    } catch (e: unknown) {
+      throw label === undefined ? e : withContext(e, { name: label });
+    }
   }
 
   private anyMetric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
@@ -115,8 +119,9 @@ export class DataWriter {
     } else {
       pos = this.timestampField(w, pos, timestamp);
     }
+    // [tck-id-payloads-metric-datatype-value] only 1..19 and 22..34 are metric datatypes
+    if (type !== DataType.Double && !isMetricType(type)) encodeError(`metric: datatype ${type} is not a metric datatype`);
     if (this.withTypes) {
-      if (!isMetricType(type)) encodeError(`metric: datatype ${type} is not a metric datatype`);
       buf[pos] = 0x20;
       buf[pos + 1] = type; // < 128: one varint byte
       pos += 2;
@@ -127,8 +132,6 @@ export class DataWriter {
       w.pos = pos + 9;
     } else {
       w.pos = pos;
-      // [tck-id-payloads-metric-datatype-value] only 1..19 and 22..34 are metric datatypes
-      if (!isMetricType(type)) encodeError(`metric: datatype ${type} is not a metric datatype`);
       if (value === null) {
         buf[pos] = 0x38; // is_null = true
         buf[pos + 1] = 1;
