@@ -76,7 +76,7 @@ function devices(w: Workload): DeviceSource[] {
 }
 
 /** The least a DeviceSource can do: every value moves by 0.5 on every sample (changeRate ignored). */
-function minimalSource(deviceId: string, configs: readonly MetricConfig[], d: number): DeviceSource {
+export function minimalSource(deviceId: string, configs: readonly MetricConfig[], d: number): DeviceSource {
   const names = configs.map((m) => m.name);
   const values = names.map((_, j) => d * 1000 + j + 0.25);
   return {

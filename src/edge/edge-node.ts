@@ -282,7 +282,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const count = changes.count;
     let bytes: Uint8Array;
     try {
-      bytes = encodeChanges(this.dataWriter, changes, this.now(), this.withNames, () => this.nextSeq());
+      bytes = encodeChanges(this.dataWriter, scope, changes, this.now(), this.withNames, () => this.nextSeq());
     } catch (e) {
       // Such a value would fail again when stored: dropped, and said so.
       this.log?.error({ err: e, topic: scope.dataTopic }, 'payload could not be encoded; not published');

@@ -48,8 +48,8 @@ export class Forwarder {
       return;
     }
     for (let i = 0; i < changes.count; i++) {
-      const slot = changes.slots[i] as MetricSlot;
-      this.append(this.store, scope, slot, slot.last ?? null, changes.timestamps[i] ?? 0);
+      const k = changes.indices[i] ?? 0;
+      this.append(this.store, scope, scope.ordered[k] as MetricSlot, scope.lastValue(k) ?? null, changes.timestamps[i] ?? 0);
     }
   }
 

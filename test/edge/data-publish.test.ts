@@ -189,7 +189,7 @@ test('encodeChanges names the metric whose value does not fit, and takes no seq 
   const changes = scope.scan(NOW);
   let seqs = 0;
   assert.throws(
-    () => encodeChanges(new DataWriter(), changes, NOW, false, () => ++seqs),
+    () => encodeChanges(new DataWriter(), scope, changes, NOW, false, () => ++seqs),
     (e: unknown) => e instanceof SparkplugEncodeError && e.message.startsWith('metric "i": '),
   );
   assert.equal(seqs, 0);

@@ -1,0 +1,108 @@
+/**
+ * In-process microbenchmark of the edge node's own path (no broker, no MQTT.js): the fixed-rate
+ * workload (10 devices × 1,000 Doubles, all changing) scanned by an EdgeNode over an in-memory
+ * transport, beside the minimal source's sampling alone. The difference is the edge's cost per
+ * metric (sampling, report by exception, encoding), free of the socket's and the broker's noise.
+ *
+ *   node build/bench/edge-micro.js            (EDGE_MICRO_MS per sample, default 1500; 5 samples)
+ *   node --cpu-prof build/bench/edge-micro.js  for a profile of the same loop
+ */
+import { EdgeNode, type EdgeTransport } from '../src/edge/index.js';
+import { TypedEmitter } from '../src/events.js';
+import type { MqttSessionEvents } from '../src/transport/index.js';
+import { metricConfigs, minimalSource, type Workload } from './edge-contenders.js';
+import { envInt, fmt, median } from './report.js';
+
+const SAMPLE_MS = envInt('EDGE_MICRO_MS', 1500);
+const SAMPLES = 5;
+const WORKLOAD: Workload = { devices: 10, metricsPerDevice: 1000, changeRate: 1, source: 'minimal' };
+
+/** Just enough of a session for the edge: connected at once, publishes counted and dropped. */
+class MemoryTransport extends TypedEmitter<MqttSessionEvents> implements EdgeTransport {
+  will: (() => ReturnType<EdgeNode['willMessage']>) | undefined;
+  bytes = 0;
+  private readonly done = Promise.resolve();
+  async start(): Promise<void> {
+    this.emit('connect', { server: 'memory://', serverIndex: 0, sessionId: 1, will: this.will?.() });
+  }
+  async stop(): Promise<void> {}
+  async subscribe(): Promise<void> {}
+  publish(_topic: string, payload: Uint8Array): Promise<void> {
+    this.bytes += payload.byteLength;
+    return this.done;
+  }
+  isConnected(): boolean {
+    return true;
+  }
+  async nextServer(): Promise<void> {}
+}
+
+/**
+ * Runs `batch` until SAMPLE_MS of CPU time passed; metrics per CPU second. Microtasks run after
+ * each batch, as they do after each timer-driven scan (else every publish's promise reaction,
+ * and the payload it holds, would pile up for the whole sample).
+ */
+async function sample(batch: () => number): Promise<number> {
+  const start = process.cpuUsage();
+  let metrics = 0;
+  let us = 0;
+  while (us < SAMPLE_MS * 1000) {
+    metrics += batch();
+    await null;
+    const d = process.cpuUsage(start);
+    us = d.user + d.system;
+  }
+  return metrics / (us / 1e6);
+}
+
+async function main(): Promise<void> {
+  const metrics = metricConfigs(WORKLOAD);
+  const sources = Array.from({ length: WORKLOAD.devices }, (_, d) => minimalSource(`D${d + 1}`, metrics, d));
+  const transport = new MemoryTransport();
+  const node = new EdgeNode({
+    groupId: 'Micro',
+    edgeNodeId: 'E1',
+    transport,
+    bdSeq: { peek: () => 0, confirm: () => {} },
+    devices: sources,
+    scanIntervalMs: 2 ** 30,
+  });
+  transport.will = () => node.willMessage();
+  await node.start();
+  await new Promise((r) => setImmediate(r));
+  if (node.state !== 'online') throw new Error(`edge ${node.state}`);
+
+  const perScan = WORKLOAD.devices * WORKLOAD.metricsPerDevice;
+  // The same sources sampled alone (they keep moving, so the node still sees every value change).
+  let sink = 0;
+  const sampleBatch = (): number => {
+    const now = Date.now();
+    for (const s of sources) sink += s.sample(now).length;
+    return perScan;
+  };
+  const before = node.stats.metricsPublished;
+  let scans = 0;
+  const nodeBatch = (): number => {
+    node.scan();
+    scans++;
+    return perScan;
+  };
+  const rows: [string, number[]][] = [
+    ['minimal source sample() only', []],
+    ['EdgeNode.scan (sample, RBE, encode, publish)', []],
+  ];
+  for (let s = 0; s < SAMPLES; s++) {
+    rows[0]?.[1].push(await sample(sampleBatch));
+    rows[1]?.[1].push(await sample(nodeBatch));
+  }
+  if (node.stats.metricsPublished - before !== scans * perScan) throw new Error('not every metric was published');
+  process.stdout.write(`edge micro: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} Doubles, ${SAMPLES} samples of ${SAMPLE_MS} ms CPU (${(transport.bytes / 1e6).toFixed(0)} MB encoded, sink ${sink > 0 ? 'ok' : '0'})\n`);
+  for (const [label, xs] of rows) {
+    const m = median(xs);
+    const best = Math.max(...xs);
+    process.stdout.write(`  ${label.padEnd(46)} median ${fmt(m).padStart(6)} (${(1e9 / m).toFixed(0)} ns/metric), best ${fmt(best).padStart(6)} (${(1e9 / best).toFixed(0)} ns) metrics/s per core\n`);
+  }
+  await node.stop();
+}
+
+await main();
