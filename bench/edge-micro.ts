@@ -34,6 +34,10 @@ class MemoryTransport extends TypedEmitter<MqttSessionEvents> implements EdgeTra
   isConnected(): boolean {
     return true;
   }
+  /** Nothing is held after publish: output buffers are reused, as over an idle TCP socket. */
+  flushed(): boolean {
+    return true;
+  }
   async nextServer(): Promise<void> {}
 }
 

@@ -1,18 +1,97 @@
 /**
  * The live NDATA/DDATA of a scan: a scope's changed metrics written by a DataWriter straight from
- * the scope's columns, with no Metric or Payload objects.
+ * the scope's columns, with no Metric or Payload objects, into a recycled buffer, and published.
  */
-import type { DataWriter } from '../payload/index.js';
+import type { Logger } from 'pino';
+import { DataWriter } from '../payload/index.js';
+import type { Forwarder } from './forward.js';
+import { OutputPool } from './output-pool.js';
 import type { Changes, Scope } from './scope.js';
+import type { EdgeStats, EdgeTransport } from './types.js';
+
+const DATA_PUBLISH = { qos: 0, retain: false } as const;
+
+export interface LiveDataOptions {
+  readonly transport: EdgeTransport;
+  readonly forwarder: Forwarder;
+  readonly stats: EdgeStats;
+  readonly log: Logger | undefined;
+  readonly withNames: boolean;
+  readonly withTypes: boolean;
+  readonly now: () => number;
+  /** The node's next seq. */
+  readonly seq: () => number;
+}
+
+export class LiveData {
+  private readonly writer: DataWriter;
+  private readonly outputs = new OutputPool();
+
+  constructor(private readonly o: LiveDataOptions) {
+    this.writer = new DataWriter(o.withTypes);
+  }
+
+  /** Start of a scan: buffers of earlier messages are reused once the transport has let go of every byte. */
+  beginScan(): void {
+    this.outputs.reclaim(this.o.transport.flushed?.() === true);
+  }
+
+  /** The MQTT session ended: buffers it may still hold are not reused. */
+  sessionLost(): void {
+    this.outputs.forget();
+  }
+
+  /**
+   * One live NDATA/DDATA of a scan's changes. Metrics that the transport refuses — the connection
+   * dropped before the edge heard of it — go to store-and-forward instead of being lost.
+   */
+  publish(scope: Scope, changes: Changes): void {
+    const { o, outputs } = this;
+    const count = changes.count;
+    const buffer = o.transport.flushed === undefined ? undefined : outputs.take();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeChanges(this.writer, scope, changes, o.now(), o.withNames, o.seq, buffer);
+    } catch (e) {
+      if (buffer !== undefined) outputs.give(buffer);
+      // Such a value would fail again when stored: dropped, and said so.
+      o.log?.error({ err: e, topic: scope.dataTopic }, 'payload could not be encoded; not published');
+      o.forwarder.discard(count);
+      return;
+    }
+    o.stats.messagesPublished++;
+    o.stats.metricsPublished += count;
+    // [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain]
+    // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] QoS 0, not retained
+    o.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(
+      () => {
+        if (buffer !== undefined) outputs.give(buffer);
+      },
+      (e: unknown) => {
+        if (buffer !== undefined) outputs.drop();
+        o.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
+        o.stats.metricsPublished -= count;
+        o.forwarder.keepRefused(scope, bytes, count);
+        o.stats.metricsStored = o.forwarder.stored;
+        o.stats.metricsDiscarded = o.forwarder.discarded;
+      },
+    );
+  }
+
+  /** Buffers the pool has made (see OutputPool). */
+  get buffers(): number {
+    return this.outputs.size;
+  }
+}
 
 /**
- * Encodes `changes` as one data message. `seq` is called only once the metrics are encoded, so a
- * message that cannot be encoded uses no sequence number. Throws SparkplugEncodeError (naming the
- * metric) for a value that does not fit its datatype.
+ * Encodes `changes` as one data message, into the front of `into` when it fits. `seq` is called
+ * only once the metrics are encoded, so a message that cannot be encoded uses no sequence number.
+ * Throws SparkplugEncodeError (naming the metric) for a value that does not fit its datatype.
  */
-export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, timestamp: number, withNames: boolean, seq: () => number): Uint8Array {
+export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, timestamp: number, withNames: boolean, seq: () => number, into?: Uint8Array): Uint8Array {
   const { count, indices, timestamps } = changes;
-  const { aliases, names, types } = scope;
+  const { aliases, names, types, lastNumber } = scope;
   // [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp] [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
   data.begin(timestamp);
   for (let i = 0; i < count; i++) {
@@ -25,9 +104,11 @@ export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, 
     // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
     // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for (see the DataWriter)
     const name = alias === undefined || withNames ? names[k] : undefined;
-    data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
+    // A number goes by its own call: merged with lastValue's other kinds, it would be boxed.
+    if (scope.isNumber(k)) data.metric(alias, name, timestamps[i] as number, types[k] as number, lastNumber[k] as number, names[k]);
+    else data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
   }
   // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
   // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]
-  return data.finish(seq());
+  return data.finish(seq(), into);
 }

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
-import { DataWriter, encodePayload } from '../payload/index.js';
+import { encodePayload } from '../payload/index.js';
 import type { Metric, Payload } from '../payload/types.js';
 import { formatTopic } from '../topic/index.js';
 import { AliasTable } from './aliases.js';
@@ -18,13 +18,11 @@ import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
 import { Forwarder, type ReplayTarget } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
-import { type Changes, Scope } from './scope.js';
-import { encodeChanges } from './data-message.js';
+import { Scope } from './scope.js';
+import { LiveData } from './data-message.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS } from './lifecycle.js';
-
-const DATA_PUBLISH = { qos: 0, retain: false } as const;
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
   readonly stats: EdgeStats = {
@@ -51,7 +49,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private readonly now: () => number;
   private readonly withNames: boolean;
   private readonly omitDataTypes: boolean;
-  private readonly dataWriter: DataWriter;
+  private readonly live: LiveData;
   private readonly topics: NodeTopics;
 
   constructor(readonly options: EdgeNodeOptions) {
@@ -68,8 +66,17 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.now = options.now ?? Date.now;
     this.withNames = options.sendNamesInData === true;
     this.omitDataTypes = options.datatypesInData !== true;
-    this.dataWriter = new DataWriter(!this.omitDataTypes);
     this.forwarder = new Forwarder(options.forwardStore, options.replayRatePerSec ?? 5000, this.log, this.withNames);
+    this.live = new LiveData({
+      transport: options.transport,
+      forwarder: this.forwarder,
+      stats: this.stats,
+      log: this.log,
+      withNames: this.withNames,
+      withTypes: !this.omitDataTypes,
+      now: this.now,
+      seq: () => this.nextSeq(),
+    });
   }
 
   get state(): EdgeState {
@@ -202,6 +209,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private onDisconnect(reason: string): void {
     if (this.stateValue === 'closing' || this.stateValue === 'offline') return;
     this.log?.warn({ reason }, 'MQTT session lost; storing data until the next birth');
+    this.live.sessionLost();
     for (const s of this.scopes()) s.born = false;
     if (this.stateValue !== 'connecting') this.transition('connecting');
   }
@@ -260,46 +268,18 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   scan(): void {
     const now = this.now();
     const live = this.stateValue === 'online';
+    this.live.beginScan();
     for (const scope of this.scopes()) {
       if (!scope.source.isOnline()) continue;
       const changes = scope.scan(now);
       // [tck-id-topics-ndata-payload] [tck-id-topics-ddata-payload] only the metrics that changed; no message when none did
       if (changes.count === 0) continue;
       // [tck-id-payloads-ndata-order] [tck-id-payloads-ddata-order] no data before the scope's birth in this session
-      if (live && scope.born) this.publishChanges(scope, changes);
+      if (live && scope.born) this.live.publish(scope, changes);
       else this.forwarder.keep(scope, changes);
     }
     this.stats.metricsStored = this.forwarder.stored;
     this.stats.metricsDiscarded = this.forwarder.discarded;
-  }
-
-  /**
-   * One live NDATA/DDATA of a scan's changes, encoded straight from the changed slots. Metrics
-   * that the transport refuses — the connection dropped before the edge heard of it — go to
-   * store-and-forward instead of being lost.
-   */
-  private publishChanges(scope: Scope, changes: Changes): void {
-    const count = changes.count;
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeChanges(this.dataWriter, scope, changes, this.now(), this.withNames, () => this.nextSeq());
-    } catch (e) {
-      // Such a value would fail again when stored: dropped, and said so.
-      this.log?.error({ err: e, topic: scope.dataTopic }, 'payload could not be encoded; not published');
-      this.forwarder.discard(count);
-      return;
-    }
-    this.stats.messagesPublished++;
-    this.stats.metricsPublished += count;
-    // [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain]
-    // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] QoS 0, not retained
-    this.options.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(undefined, (e: unknown) => {
-      this.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
-      this.stats.metricsPublished -= count;
-      this.forwarder.keepRefused(scope, bytes, count);
-      this.stats.metricsStored = this.forwarder.stored;
-      this.stats.metricsDiscarded = this.forwarder.discarded;
-    });
   }
 
   /** One NDATA/DDATA of metrics replayed from store-and-forward. */

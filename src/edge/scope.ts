@@ -61,7 +61,7 @@ export class Scope {
    * for numbers, `lastOther` for anything else, as `lastKind` says.
    */
   private readonly lastKind: Uint8Array;
-  private readonly lastNumber: Float64Array;
+  readonly lastNumber: Float64Array;
   private readonly lastOther: (MetricValue | undefined)[] = [];
   private readonly changes: Changes;
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
@@ -97,6 +97,11 @@ export class Scope {
 
   get isNode(): boolean {
     return this.id === '';
+  }
+
+  /** The value last reported for the metric at `index` is a number, `lastNumber[index]`. */
+  isNumber(index: number): boolean {
+    return this.lastKind[index] === NUMBER;
   }
 
   /** The value last reported for the metric at `index`; undefined before the first. */

@@ -10,7 +10,9 @@ export type EdgeState = 'offline' | 'connecting' | 'waitingForHost' | 'birthing'
 export type EdgeTransport = Pick<
   MqttSession,
   'start' | 'stop' | 'subscribe' | 'publish' | 'isConnected' | 'nextServer' | 'on'
->;
+> &
+  // Without it, every data message is written into a fresh buffer.
+  Partial<Pick<MqttSession, 'flushed'>>;
 
 /** Hands out the bdSeq for each new MQTT session and remembers it across restarts. */
 export interface BdSeqSource {

@@ -142,12 +142,17 @@ export class DataWriter {
     w.endLen(start);
   }
 
-  /** Ends the payload with its seq; returns bytes the caller may keep (see `Writer.finish`). */
-  finish(seq: number): Uint8Array {
+  /**
+   * Ends the payload with its seq. Returns its bytes in the front of `into` when they fit there
+   * (a buffer the caller recycles), else bytes the caller may keep (see `Writer.finish`).
+   */
+  finish(seq: number, into?: Uint8Array): Uint8Array {
     const w = this.w;
     w.byte(0x18);
     writeU64(w, seq, 'payload seq');
-    return w.finish();
+    if (into === undefined || w.pos > into.length) return w.finish();
+    into.set(w.buf.subarray(0, w.pos));
+    return into.subarray(0, w.pos);
   }
 
   /** Writes the timestamp field at `pos` and keeps it for the metrics that follow; returns the end. */

@@ -11,6 +11,7 @@
  *                     └─ waiting (back-off) ◀───┘
  *   any ──stop──▶ stopping ──▶ stopped        (nextServer: connected/waiting ──▶ connecting)
  */
+import { Socket } from 'node:net';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
@@ -165,6 +166,16 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
         done(err === undefined || err === null ? undefined : transportError(`publish to ${topic} failed`, err)),
       ),
     );
+  }
+
+  /**
+   * True when every byte published so far has left the process: MQTT.js and the socket hold no
+   * payload buffer any more, so a buffer whose publish resolved may be written again. Only a TCP
+   * or TLS socket is known to let go of a buffer this way; any other stream (WebSocket) says false.
+   */
+  flushed(): boolean {
+    const stream: unknown = this.attempt?.client.stream;
+    return stream instanceof Socket && stream.writableLength === 0;
   }
 
   /**

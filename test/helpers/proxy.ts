@@ -24,6 +24,11 @@ export interface TcpProxy {
   readonly firstChunks: readonly Buffer[];
   /** Destroys every open connection (both sides); new connections are still accepted. */
   dropAll(): void;
+  /**
+   * While held, nothing is read from the clients: once the OS buffers are full, what a client
+   * writes stays queued in its own process. Releasing lets it all through, in order.
+   */
+  hold(held: boolean): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,14 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     }
     pairs.clear();
   };
+  const hold = (held: boolean): void => {
+    for (const [inbound, outbound] of pairs) {
+      if (held) {
+        inbound.unpipe(outbound);
+        inbound.pause();
+      } else inbound.pipe(outbound);
+    }
+  };
   return {
     port: addr.port,
     url: `mqtt://127.0.0.1:${addr.port}`,
@@ -80,6 +93,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     firstChunks,
     dropAll,
+    hold,
     close: () => {
       state.open = false;
       dropAll();

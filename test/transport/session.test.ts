@@ -5,7 +5,7 @@ import { ErrorCodes, isSparkplugError } from '../../src/errors.js';
 import { freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
 import { startTcpProxy } from '../helpers/proxy.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 import { newSession, nextEvent, text } from './fixtures.js';
 
 const WILL_TOPIC = 'spBv1.0/test/NDEATH/node1';
@@ -210,4 +210,32 @@ test('a QoS 1 publish still awaiting PUBACK is rejected when the link drops', { 
   const inFlight = session.publish('spBv1.0/test/NDATA/node1', Buffer.from('x'), { qos: 1, retain: false });
   proxy.dropAll(); // same tick: the proxy never forwards the PUBLISH, so no PUBACK can come
   await assert.rejects(inFlight, isTransportError);
+});
+
+test('flushed(): false while published bytes are still in the process, true once the socket handed them all to the OS; never over WebSockets', { timeout: 15_000 }, async (t) => {
+  const wsPort = await freePort();
+  const broker = await startMosquitto({ extraConfig: `listener ${wsPort} 127.0.0.1\nprotocol websockets` });
+  t.after(() => broker.dispose());
+  const { session } = newSession([broker.url]);
+  t.after(() => session.stop());
+  assert.equal(session.flushed(), false, 'not connected');
+  const connected = nextEvent(session, 'connect');
+  await session.start();
+  await connected;
+  assert.equal(session.flushed(), true, 'connected, nothing written');
+  // Small or large, a publish's bytes first wait in the socket (corked until the next tick, then
+  // for the OS to take them); MQTT.js may have answered already.
+  for (const size of [100, 4 * 1024 * 1024]) {
+    const sent = session.publish('spBv1.0/test/NDATA/node1', new Uint8Array(size), { qos: 0, retain: false });
+    assert.equal(session.flushed(), false, `${size} bytes still queued`);
+    await sent;
+    await waitUntil(() => session.flushed(), 5_000, 'the socket to drain');
+  }
+
+  const ws = newSession([`ws://127.0.0.1:${wsPort}`]).session;
+  t.after(() => ws.stop());
+  const wsConnected = nextEvent(ws, 'connect');
+  await ws.start();
+  await wsConnected;
+  assert.equal(ws.flushed(), false, 'a WebSocket stream may keep what it was given');
 });
