@@ -4,7 +4,8 @@
  * transport, beside the minimal source's sampling alone. The difference is the edge's cost per
  * metric (sampling, report by exception, encoding), free of the socket's and the broker's noise.
  *
- *   node build/bench/edge-micro.js            (EDGE_MICRO_MS per sample, default 1500; 5 samples)
+ *   node build/bench/edge-micro.js            (EDGE_MICRO_MS per sample, default 1500; 5 samples;
+ *                                              EDGE_MICRO_METRICS per device, default 1000)
  *   node --cpu-prof build/bench/edge-micro.js  for a profile of the same loop
  */
 import { EdgeNode, type EdgeTransport } from '../src/edge/index.js';
@@ -15,7 +16,7 @@ import { envInt, fmt, median } from './report.js';
 
 const SAMPLE_MS = envInt('EDGE_MICRO_MS', 1500);
 const SAMPLES = 5;
-const WORKLOAD: Workload = { devices: 10, metricsPerDevice: 1000, changeRate: 1, source: 'minimal' };
+const WORKLOAD: Workload = { devices: 10, metricsPerDevice: envInt('EDGE_MICRO_METRICS', 1000), changeRate: 1, source: 'minimal' };
 
 /** Just enough of a session for the edge: connected at once, publishes counted and dropped. */
 class MemoryTransport extends TypedEmitter<MqttSessionEvents> implements EdgeTransport {

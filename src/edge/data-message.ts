@@ -91,22 +91,26 @@ export class LiveData {
  */
 export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, timestamp: number, withNames: boolean, seq: () => number, into?: Uint8Array): Uint8Array {
   const { count, indices, timestamps } = changes;
-  const { aliases, names, types, lastNumber } = scope;
+  const { aliases, names, types, numbers } = scope;
   // [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp] [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
   data.begin(timestamp);
-  for (let i = 0; i < count; i++) {
+  // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
+  // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
+  // [tck-id-payloads-name-requirement] the name, or only the alias born with it
+  // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
+  // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for (see the DataWriter)
+  let i = withNames ? 0 : data.columns(scope, indices, timestamps, 0, count);
+  while (i < count) {
+    // A metric of another shape (the first of a message, a name, another type or kind of value),
+    // then the common shape again.
     const k = indices[i] as number;
     const a = aliases[k] as number;
     const alias = a < 0 ? undefined : a;
-    // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
-    // [tck-id-payloads-alias-data-cmd-requirement] alias only in data when aliases are used
-    // [tck-id-payloads-name-requirement] the name, or only the alias born with it
-    // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
-    // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for (see the DataWriter)
     const name = alias === undefined || withNames ? names[k] : undefined;
     // A number goes by its own call: merged with lastValue's other kinds, it would be boxed.
-    if (scope.isNumber(k)) data.metric(alias, name, timestamps[i] as number, types[k] as number, lastNumber[k] as number, names[k]);
+    if (scope.numberFlags[k] === 1) data.metric(alias, name, timestamps[i] as number, types[k] as number, numbers[k] as number, names[k]);
     else data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
+    i = withNames ? i + 1 : data.columns(scope, indices, timestamps, i + 1, count);
   }
   // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
   // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]

@@ -2,7 +2,7 @@
  * One publishing scope of the edge node: the node itself (id '') or one device. Holds each
  * metric's alias and the value last reported; turns samples into birth metrics and the changes of a scan.
  */
-import { dataTypeNumber } from '../payload/index.js';
+import { dataTypeNumber, type MetricColumns } from '../payload/index.js';
 import type { Metric, MetricValue } from '../payload/types.js';
 import type { Deadband, DeviceSource, MetricDefinition, Sample } from '../sources/types.js';
 import type { AliasTable } from './aliases.js';
@@ -35,11 +35,7 @@ export interface Changes {
   timestamps: Float64Array;
 }
 
-/** lastKind: 0 = no value yet. */
-const NUMBER = 1;
-const OTHER = 2;
-
-export class Scope {
+export class Scope implements MetricColumns {
   readonly slots = new Map<string, MetricSlot>();
   readonly byAlias = new Map<number, MetricSlot>();
   /** Slots by index, in the source's metric order. */
@@ -57,12 +53,12 @@ export class Scope {
   readonly types: Uint8Array;
   private readonly deadbands: (Deadband | undefined)[] = [];
   /**
-   * The value last reported in a birth or data message (or stored while offline): `lastNumber`
-   * for numbers, `lastOther` for anything else, as `lastKind` says.
+   * The value last reported in a birth or data message (or stored while offline): `numbers[k]`
+   * when `numberFlags[k]` is 1, else `others[k]` (undefined before the first).
    */
-  private readonly lastKind: Uint8Array;
-  readonly lastNumber: Float64Array;
-  private readonly lastOther: (MetricValue | undefined)[] = [];
+  readonly numberFlags: Uint8Array;
+  readonly numbers: Float64Array;
+  private readonly others: (MetricValue | undefined)[] = [];
   private readonly changes: Changes;
   /** A DBIRTH (or the NBIRTH for the node scope) is out for the current session. */
   born = false;
@@ -78,8 +74,8 @@ export class Scope {
     const n = source.metrics.length;
     this.aliases = new Float64Array(n);
     this.types = new Uint8Array(n);
-    this.lastKind = new Uint8Array(n);
-    this.lastNumber = new Float64Array(n);
+    this.numberFlags = new Uint8Array(n);
+    this.numbers = new Float64Array(n);
     this.changes = { count: 0, indices: new Int32Array(n), timestamps: new Float64Array(n) };
     source.metrics.forEach((def, index) => {
       const alias = aliases?.aliasOf(id, def.name);
@@ -91,7 +87,7 @@ export class Scope {
       this.aliases[index] = alias ?? -1;
       this.types[index] = slot.type;
       this.deadbands.push(def.deadband);
-      this.lastOther.push(undefined);
+      this.others.push(undefined);
     });
   }
 
@@ -99,26 +95,19 @@ export class Scope {
     return this.id === '';
   }
 
-  /** The value last reported for the metric at `index` is a number, `lastNumber[index]`. */
-  isNumber(index: number): boolean {
-    return this.lastKind[index] === NUMBER;
-  }
-
   /** The value last reported for the metric at `index`; undefined before the first. */
   lastValue(index: number): MetricValue | undefined {
-    const kind = this.lastKind[index];
-    if (kind === NUMBER) return this.lastNumber[index];
-    return kind === OTHER ? this.lastOther[index] : undefined;
+    return this.numberFlags[index] === 1 ? this.numbers[index] : this.others[index];
   }
 
   private setLast(index: number, value: MetricValue): void {
     if (typeof value === 'number') {
-      this.lastNumber[index] = value;
-      this.lastKind[index] = NUMBER;
-      this.lastOther[index] = undefined;
+      this.numbers[index] = value;
+      this.numberFlags[index] = 1;
+      this.others[index] = undefined;
     } else {
-      this.lastOther[index] = value;
-      this.lastKind[index] = OTHER;
+      this.others[index] = value;
+      this.numberFlags[index] = 0;
     }
   }
 
@@ -137,7 +126,7 @@ export class Scope {
   /** Samples the source and returns what changed beyond each metric's deadband. */
   scan(now: number): Changes {
     const changes = this.changes;
-    const { names, deadbands, lastKind, lastNumber } = this;
+    const { names, deadbands, numberFlags, numbers } = this;
     let count = 0;
     const samples = this.source.sample(now);
     let sorted = true;
@@ -155,11 +144,11 @@ export class Scope {
       const value = sample.value;
       // [tck-id-operational-behavior-data-publish-nbirth-change] [tck-id-operational-behavior-data-publish-dbirth-change]
       // [tck-id-principles-rbe-recommended] report by exception: unchanged values (within the deadband) are not sent
-      if (typeof value === 'number' && lastKind[k] === NUMBER && deadbands[k] === undefined) {
+      if (typeof value === 'number' && numberFlags[k] === 1 && deadbands[k] === undefined) {
         // hasChanged's rule for two numbers without a deadband, inline: NaN equals NaN here
-        const last = lastNumber[k] as number;
+        const last = numbers[k] as number;
         if (value === last || (value !== value && last !== last)) continue;
-        lastNumber[k] = value;
+        numbers[k] = value;
       } else {
         if (!hasChanged(this.lastValue(k), value, deadbands[k])) continue;
         this.setLast(k, value);

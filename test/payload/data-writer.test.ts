@@ -125,6 +125,54 @@ describe('DataWriter bytes equal encodePayload', () => {
     }
   });
 
+  test('columns(), and metric() where it stops, write what encodePayload writes: aliases across the varint bounds, other types, null, shared and other timestamps', () => {
+    const column = fc.record({
+      alias: fc.oneof(fc.constant(-1), fc.nat({ max: 300 }), fc.constantFrom(127, 128, 16383, 16384, 2 ** 31, Number.MAX_SAFE_INTEGER)),
+      type: fc.constantFrom<MetricTypeName>('Double', 'Double', 'Double', 'Float', 'Int32'),
+      value: fc.oneof(fc.double(), fc.integer({ min: -1000, max: 1000 }), fc.constant(null)),
+      timestamp: fc.oneof(fc.constant(TS), fc.constant(TS), fc.constant(TS + 1), fc.constant(2 ** 49 + 3)),
+    });
+    const dw = new DataWriter();
+    fc.assert(
+      fc.property(fc.array(column, { minLength: 1, maxLength: 40 }), fc.nat({ max: 255 }), (rows, seq) => {
+        const inputs: Input[] = rows.map((r) => {
+          // Float and Int32 need values that fit them; a Double takes any number.
+          const value = r.value === null ? null : r.type === 'Double' ? r.value : r.type === 'Float' ? Math.fround(r.value) : Math.trunc(r.value) | 0;
+          return { ...(r.alias < 0 ? { name: 'by name' } : { alias: r.alias }), timestamp: r.timestamp, type: r.type, value };
+        });
+        const columns = {
+          aliases: Float64Array.from(rows, (r) => r.alias),
+          types: Uint8Array.from(inputs, (m) => dataTypeNumber(m.type) ?? 0),
+          numbers: Float64Array.from(inputs, (m) => (typeof m.value === 'number' ? m.value : 0)),
+          numberFlags: Uint8Array.from(inputs, (m) => (typeof m.value === 'number' ? 1 : 0)),
+        };
+        // Metrics in reverse column order, as a scan that found them out of order would list them.
+        const indices = Int32Array.from(rows, (_, i) => rows.length - 1 - i);
+        const ordered = Array.from(indices, (k) => inputs[k] as Input);
+        const timestamps = Float64Array.from(ordered, (m) => m.timestamp);
+        dw.begin(TS);
+        let i = dw.columns(columns, indices, timestamps, 0, ordered.length);
+        while (i < ordered.length) {
+          const m = ordered[i] as Input;
+          dw.metric(m.alias, m.name, m.timestamp, dataTypeNumber(m.type) ?? 0, m.value);
+          i = dw.columns(columns, indices, timestamps, i + 1, ordered.length);
+        }
+        assert.equal(hex(dw.finish(seq)), hex(viaEncode(TS, seq, ordered, false)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('columns() writes nothing when datatypes go on the wire: metric() writes them all', () => {
+    const dw = new DataWriter(true);
+    const columns = { aliases: Float64Array.of(1), types: Uint8Array.of(10), numbers: Float64Array.of(2.5), numberFlags: Uint8Array.of(1) };
+    dw.begin(TS);
+    dw.metric(1, undefined, TS, 10, 2.5);
+    assert.equal(dw.columns(columns, Int32Array.of(0), Float64Array.of(TS), 0, 1), 0);
+    const m: Input[] = [{ alias: 1, timestamp: TS, type: 'Double', value: 2.5 }];
+    assert.equal(hex(dw.finish(1)), hex(viaEncode(TS, 1, m, true)));
+  });
+
   test('outputs are independent copies: a later message does not change an earlier one', () => {
     const dw = new DataWriter();
     const a = viaWriter(dw, TS, 1, [{ alias: 1, timestamp: TS, type: 'Double', value: 1 }]);
