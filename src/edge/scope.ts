@@ -127,6 +127,7 @@ export class Scope implements MetricColumns {
   scan(now: number): Changes {
     const changes = this.changes;
     const { names, deadbands, numberFlags, numbers } = this;
+    let { indices, timestamps } = changes;
     let count = 0;
     const samples = this.source.sample(now);
     let sorted = true;
@@ -153,12 +154,16 @@ export class Scope implements MetricColumns {
         if (!hasChanged(this.lastValue(k), value, deadbands[k])) continue;
         this.setLast(k, value);
       }
-      if (count === changes.indices.length) grow(changes);
-      changes.indices[count] = k;
-      changes.timestamps[count] = sample.timestamp;
+      if (count === indices.length) {
+        grow(changes);
+        ({ indices, timestamps } = changes);
+      }
+      const timestamp = sample.timestamp;
+      indices[count] = k;
+      timestamps[count] = timestamp;
       count++;
-      if (sample.timestamp < previous) sorted = false;
-      previous = sample.timestamp;
+      if (timestamp < previous) sorted = false;
+      previous = timestamp;
     }
     changes.count = count;
     // [tck-id-operational-behavior-data-publish-nbirth-order] [tck-id-operational-behavior-data-publish-dbirth-order]
