@@ -16,7 +16,7 @@ import { EdgeNode, type EdgeTransport } from '../src/edge/index.js';
 import { TypedEmitter } from '../src/events.js';
 import type { MqttSessionEvents } from '../src/transport/index.js';
 import { metricConfigs, minimalSource, type Workload } from './edge-contenders.js';
-import { envInt, fmt, median } from './report.js';
+import { envInt, median, printRates } from './report.js';
 
 const SAMPLE_MS = envInt('EDGE_MICRO_MS', 1500);
 const SAMPLES = 5;
@@ -140,11 +140,7 @@ async function main(): Promise<void> {
   }
   if (node.stats.metricsPublished - before !== scans * perScan) throw new Error('not every metric was published');
   process.stdout.write(`edge micro: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} Doubles, ${SAMPLES} samples of ${SAMPLE_MS} ms CPU (${(transport.bytes / 1e6).toFixed(0)} MB encoded, sink ${sink > 0 ? 'ok' : '0'})\n`);
-  for (const [label, xs] of rows) {
-    const m = median(xs);
-    const best = Math.max(...xs);
-    process.stdout.write(`  ${label.padEnd(46)} median ${fmt(m).padStart(6)} (${(1e9 / m).toFixed(0)} ns/metric), best ${fmt(best).padStart(6)} (${(1e9 / best).toFixed(0)} ns) metrics/s per core\n`);
-  }
+  printRates(rows);
   await node.stop();
 }
 

@@ -12,7 +12,7 @@ import { HostApplication, type HostTransport } from '../src/host/index.js';
 import { decodePayload, type MetricTypeName } from '../src/payload/index.js';
 import type { MqttSessionEvents } from '../src/transport/index.js';
 import { aliasOf, dbirthBody, ddataBody, nbirthBody, topicOf, withHeader } from './host-wire.js';
-import { envInt, fmt, median } from './report.js';
+import { envInt, printRates } from './report.js';
 
 const NODES = 100;
 const DEVICES = 10;
@@ -106,12 +106,7 @@ async function main(): Promise<void> {
   }
   if (host.counters.gaps !== 0 || host.counters.rebirthsRequested !== 0) throw new Error(`gaps ${host.counters.gaps}`);
   process.stdout.write(`host micro: ${NODES}×${DEVICES} DDATA of ${METRICS} metrics, ${SAMPLES} samples of ${SAMPLE_MS} ms CPU (sink ${sink > 0 ? 'ok' : '0'})\n`);
-  for (const [label, xs] of rows) {
-    // The best sample too: on a shared machine other processes only ever make a sample slower.
-    const m = median(xs);
-    const best = Math.max(...xs);
-    process.stdout.write(`  ${label.padEnd(46)} median ${fmt(m).padStart(6)} (${(1e9 / m).toFixed(0)} ns/metric), best ${fmt(best).padStart(6)} (${(1e9 / best).toFixed(0)} ns) metrics/s per core\n`);
-  }
+  printRates(rows);
   await host.stop();
 }
 

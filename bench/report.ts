@@ -25,3 +25,15 @@ export function printTable(rows: readonly string[][], leftCols = 2): void {
     process.stdout.write(`${r.map((cell, c) => (c < leftCols ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
   }
 }
+
+/**
+ * One line per row of per-core rates (metrics per CPU second): median and best sample, each also
+ * as ns per metric. The best too: on a shared machine other processes only ever make a sample slower.
+ */
+export function printRates(rows: readonly (readonly [string, readonly number[]])[]): void {
+  for (const [label, xs] of rows) {
+    const m = median(xs);
+    const best = Math.max(...xs);
+    process.stdout.write(`  ${label.padEnd(46)} median ${fmt(m).padStart(6)} (${(1e9 / m).toFixed(0)} ns/metric), best ${fmt(best).padStart(6)} (${(1e9 / best).toFixed(0)} ns) metrics/s per core\n`);
+  }
+}
