@@ -77,11 +77,6 @@ export class LiveData {
       },
     );
   }
-
-  /** Buffers the pool has made (see OutputPool). */
-  get buffers(): number {
-    return this.outputs.size;
-  }
 }
 
 /**
