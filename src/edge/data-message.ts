@@ -86,7 +86,7 @@ export class LiveData {
  */
 export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, timestamp: number, withNames: boolean, seq: () => number, into?: Uint8Array): Uint8Array {
   const { count, indices, timestamps } = changes;
-  const { aliases, names, types, numbers } = scope;
+  const { aliases, names, types } = scope;
   // [tck-id-topics-ndata-timestamp] [tck-id-payloads-ndata-timestamp] [tck-id-topics-ddata-timestamp] [tck-id-payloads-ddata-timestamp]
   data.begin(timestamp);
   // [tck-id-payloads-name-birth-data-requirement] every metric has its own timestamp
@@ -102,9 +102,7 @@ export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, 
     const a = aliases[k] as number;
     const alias = a < 0 ? undefined : a;
     const name = alias === undefined || withNames ? names[k] : undefined;
-    // A number goes by its own call: merged with lastValue's other kinds, it would be boxed.
-    if (scope.numberFlags[k] === 1) data.metric(alias, name, timestamps[i] as number, types[k] as number, numbers[k] as number, names[k]);
-    else data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
+    data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
     i = withNames ? i + 1 : data.columns(scope, indices, timestamps, i + 1, count);
   }
   // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]

@@ -10,17 +10,12 @@ import { hasChanged } from './rbe.js';
 
 /** One metric of a scope: its definition, alias, and its place in the scope's columns. */
 export class MetricSlot {
-  /** DataType number of `def.type` (0 if it names none), by which data values are encoded. */
-  readonly type: number;
-
   constructor(
     readonly def: MetricDefinition,
     readonly alias: number | undefined,
     /** Position in the source's metric list and in the scope's columns. */
     readonly index: number,
-  ) {
-    this.type = dataTypeNumber(def.type) ?? 0;
-  }
+  ) {}
 }
 
 /**
@@ -49,7 +44,7 @@ export class Scope implements MetricColumns {
   readonly names: string[] = [];
   /** Alias of each metric, -1 for none. */
   readonly aliases: Float64Array;
-  /** DataType number of each metric. */
+  /** DataType number of each metric (0 if its type names none), by which data values are encoded. */
   readonly types: Uint8Array;
   private readonly deadbands: (Deadband | undefined)[] = [];
   /**
@@ -85,7 +80,7 @@ export class Scope implements MetricColumns {
       if (alias !== undefined) this.byAlias.set(alias, slot);
       this.names.push(def.name);
       this.aliases[index] = alias ?? -1;
-      this.types[index] = slot.type;
+      this.types[index] = dataTypeNumber(def.type) ?? 0;
       this.deadbands.push(def.deadband);
       this.others.push(undefined);
     });

@@ -59,43 +59,9 @@ export class DataWriter {
    * by it; the datatype goes on the wire only `withTypes`), `name` is given only when it goes on
    * the wire, `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not
    * fit, prefixed with `label` (the metric's name, also when only its alias is sent) when given.
+   * The common shape is written faster by `columns`.
    */
   metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue, label?: string): void {
-    // The usual data metric — an alias below 2^14, no name, the message's shared timestamp, a
-    // Double — in a body small enough to be inlined into the caller's loop.
-    if (
-      name === undefined &&
-      type === DataType.Double &&
-      typeof value === 'number' &&
-      timestamp === this.lastTimestamp &&
-      alias !== undefined &&
-      alias >= 0 &&
-      alias < 0x4000 &&
-      (alias | 0) === alias &&
-      !this.withTypes
-    ) {
-      const w = this.w;
-      w.ensure(32);
-      const buf = w.buf;
-      let pos = w.pos;
-      const aliasLength = alias < 0x80 ? 1 : 2;
-      buf[pos] = 0x12;
-      buf[pos + 1] = 1 + aliasLength + this.tsLength + 9; // < 128: no endLen needed
-      buf[pos + 2] = 0x10;
-      if (aliasLength === 1) buf[pos + 3] = alias;
-      else {
-        buf[pos + 3] = (alias & 127) | 128;
-        buf[pos + 4] = alias >>> 7;
-      }
-      pos += 3 + aliasLength;
-      w.view.setInt32(pos, this.tsLow, true);
-      w.view.setInt32(pos + 4, this.tsHigh, true);
-      pos += this.tsLength;
-      buf[pos] = 0x69;
-      w.view.setFloat64(pos + 1, value, true);
-      w.pos = pos + 9;
-      return;
-    }
     try {
       this.anyMetric(alias, name, timestamp, type, value);
     } catch (e: unknown) {
@@ -105,8 +71,8 @@ export class DataWriter {
 
   /**
    * Appends metrics `indices[i]` of `columns`, sampled at `timestamps[i]`, for i from `from`, as
-   * long as they have the common shape of `metric`'s fast path (a Double number, an alias below
-   * 2^14, the timestamp of the metric before, nothing else on the wire). Returns the index of the
+   * long as they have the common shape of a data metric (a Double number, an alias below 2^14, the
+   * timestamp of the metric before, nothing else on the wire). Returns the index of the
    * first one that has not — for `metric` to write — or `to`. One capacity check and no call per
    * metric: this is the edge's hot loop.
    */
