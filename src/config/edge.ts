@@ -5,6 +5,8 @@ import { logLevelSchema, mqttSchema } from './common.js';
 import { deviceIdSchema, duplicateProblems, edgeNodeIdSchema, groupIdSchema, hostIdSchema } from './ids.js';
 import { metricSchema } from './metric.js';
 import type { MetricConfig } from './metric.js';
+import { opcuaDeviceSchema } from './opcua.js';
+import type { OpcuaDeviceConfig } from './opcua.js';
 
 type Issue = { path: (string | number)[]; message: string };
 
@@ -15,16 +17,26 @@ function uniqueMetricNames(metrics: readonly MetricConfig[], ctx: z.RefinementCt
 
 const metricListSchema = z.array(metricSchema).superRefine(uniqueMetricNames);
 
-export const deviceSchema = z.strictObject({
+export const simulatedDeviceSchema = z.strictObject({
   id: deviceIdSchema,
-  /** Where values come from; `simulated` is the only source so far. */
+  /** Where values come from: generators here, or `opcua` (see opcua.ts). */
   source: z.literal('simulated').default('simulated'),
   metrics: metricListSchema.min(1),
 });
 
-export type DeviceConfig = z.output<typeof deviceSchema>;
+export type SimulatedDeviceConfig = z.output<typeof simulatedDeviceSchema>;
+export type DeviceConfig = SimulatedDeviceConfig | OpcuaDeviceConfig;
 
-const deviceEntrySchema = z.union([deviceSchema, bulkEntrySchema]);
+const opcuaDeviceEntrySchema = opcuaDeviceSchema.superRefine((d, ctx) => {
+  const named = d.metrics.map((m, i) => ({ key: m.name, path: ['metrics', i, 'name'] }));
+  for (const p of duplicateProblems(named, 'metric name')) ctx.addIssue({ code: 'custom', ...p });
+});
+
+/** A device entry picks its schema by `source` (absent: simulated), so errors speak of that schema alone. */
+const deviceEntrySchema = z.union([
+  z.looseObject({ source: z.literal('opcua') }).pipe(opcuaDeviceEntrySchema),
+  z.union([simulatedDeviceSchema, bulkEntrySchema]),
+]);
 
 /** Device ids must be unique across the node, counting the ids bulk entries expand to. */
 // [tck-id-topic-structure-namespace-unique-device-id]

@@ -18,12 +18,13 @@ export const datatypeSchema = z.enum(SCALAR_TYPES, {
       : `unknown datatype ${typeof iss.input === 'string' ? JSON.stringify(iss.input) : 'value'}; expected one of ${SCALAR_TYPES.join(', ')}`,
 });
 
-const deadbandSchema = z.union([
+export const deadbandSchema = z.union([
   z.strictObject({ absolute: z.number().nonnegative() }).transform((d): Deadband => ({ kind: 'absolute', value: d.absolute })),
   z.strictObject({ percent: z.number().nonnegative() }).transform((d): Deadband => ({ kind: 'percent', value: d.percent })),
 ]);
 
-const base = {
+/** Keys every metric has, whatever its source. */
+export const metricBase = {
   name: z.string().min(1),
   type: datatypeSchema,
   /** Accepts NCMD/DCMD writes; a written value is held until the next write. */
@@ -39,12 +40,12 @@ const range = { min: z.number(), max: z.number() };
 const periodMs = z.number().positive();
 
 const variants = [
-  z.strictObject({ ...base, generator: z.literal('sine'), ...range, periodMs }),
-  z.strictObject({ ...base, generator: z.literal('ramp'), ...range, periodMs }),
-  z.strictObject({ ...base, generator: z.literal('randomWalk'), ...range, step: z.number().positive().optional() }),
-  z.strictObject({ ...base, generator: z.literal('counter'), start: z.number().default(0), step: z.number().default(1) }),
-  z.strictObject({ ...base, generator: z.literal('step'), values: z.array(scalar).min(1), periodMs }),
-  z.strictObject({ ...base, generator: z.literal('constant'), value: scalar }),
+  z.strictObject({ ...metricBase, generator: z.literal('sine'), ...range, periodMs }),
+  z.strictObject({ ...metricBase, generator: z.literal('ramp'), ...range, periodMs }),
+  z.strictObject({ ...metricBase, generator: z.literal('randomWalk'), ...range, step: z.number().positive().optional() }),
+  z.strictObject({ ...metricBase, generator: z.literal('counter'), start: z.number().default(0), step: z.number().default(1) }),
+  z.strictObject({ ...metricBase, generator: z.literal('step'), values: z.array(scalar).min(1), periodMs }),
+  z.strictObject({ ...metricBase, generator: z.literal('constant'), value: scalar }),
 ] as const;
 
 export const metricSchema = z.discriminatedUnion('generator', variants).superRefine((m, ctx) => {
@@ -53,7 +54,7 @@ export const metricSchema = z.discriminatedUnion('generator', variants).superRef
 
 export type MetricConfig = z.output<typeof metricSchema>;
 export type GeneratorName = MetricConfig['generator'];
-type Base = keyof typeof base;
+type Base = keyof typeof metricBase;
 /** The generator part of a metric: a discriminated union on `generator`. */
 export type GeneratorConfig = MetricConfig extends infer M ? (M extends MetricConfig ? Omit<M, Base> : never) : never;
 

@@ -1,7 +1,8 @@
 /**
- * A source is where a device's values come from (simulated generators, OPC UA, …).
- * The edge node scans every source on its scan interval and applies report-by-exception;
- * sources never talk MQTT.
+ * A source is where a device's values come from (simulated generators, OPC UA, …). Sources push:
+ * they report each change into the ChangeSink the edge hands them, as it happens; the edge's scan
+ * takes what changed since the last scan, applies report by exception and publishes. Sources never
+ * talk MQTT, and a new source never touches `src/edge/`. See README, "Writing your own source".
  */
 import type { MetricTypeName, MetricValue, PropertySet } from '../payload/types.js';
 
@@ -20,12 +21,28 @@ export interface MetricDefinition {
   readonly properties?: PropertySet;
 }
 
-/** One value read from a source. `value === null` means the source has no good value. */
-export interface Sample {
-  readonly name: string;
-  readonly value: MetricValue;
-  /** UTC ms at which the source took the value. */
-  readonly timestamp: number;
+/**
+ * Sparkplug's values of the `Quality` property (Int32): 0 BAD, 192 GOOD, 500 STALE.
+ * [tck-id-payloads-propertyset-quality-value-value]
+ */
+export const Quality = { BAD: 0, GOOD: 192, STALE: 500 } as const;
+/** A quality that makes a value untrustworthy. */
+export type BadQuality = typeof Quality.BAD | typeof Quality.STALE;
+
+/**
+ * Where a source reports its values. `index` is the metric's position in `source.metrics`;
+ * `timestamp` is UTC ms of the source's own clock (the PLC's source timestamp where it has one).
+ * Calls are cheap (no allocation): a source may report every value it sees.
+ */
+export interface ChangeSink {
+  /** The metric has a trustworthy value (null: the device has no value for it). */
+  update(index: number, value: MetricValue, timestamp: number): void;
+  /**
+   * The metric has no trustworthy value: it is published as null with a `Quality` property, and
+   * `status` (e.g. the OPC UA status name) as a `Status` property. A later `update` publishes the
+   * value with a GOOD quality.
+   */
+  invalidate(index: number, quality: BadQuality, status: string, timestamp: number): void;
 }
 
 export type SourceEvents = {
@@ -35,16 +52,30 @@ export type SourceEvents = {
 
 export interface DeviceSource {
   readonly deviceId: string;
+  /**
+   * The device's metrics, in the order `index` refers to. A source that learns datatypes from
+   * its device may leave this empty until it first comes online; it must be complete before the
+   * first value is reported, and it never changes afterwards.
+   */
   readonly metrics: readonly MetricDefinition[];
-  start(): Promise<void>;
+  /**
+   * Begins reporting into `sink`. Rejects with a SparkplugError when the device's configuration
+   * cannot work (e.g. a NodeId the server does not have): the edge then does not start.
+   */
+  start(sink: ChangeSink): Promise<void>;
   stop(): Promise<void>;
   /** Whether the device is reachable now; an unreachable device is reported dead. */
   isOnline(): boolean;
-  /** Current value of every metric, as of `now` (UTC ms). */
-  sample(now: number): Sample[];
+  /**
+   * For sources that take values on the edge's clock (simulated devices): report the values as of
+   * `now` into the sink. The edge calls it right before each scan and each birth. Push sources
+   * (OPC UA subscriptions) leave it out.
+   */
+  poll?(now: number): void;
   /**
    * Write a value coming from an NCMD/DCMD. Rejects with a SparkplugError
-   * (UNKNOWN_METRIC, READ_ONLY, ENCODE for a value that does not fit the type).
+   * (UNKNOWN_METRIC, READ_ONLY, ENCODE for a value that does not fit the type, WRITE when the
+   * device refuses it).
    */
   write(name: string, value: MetricValue): Promise<void>;
   onConnectivity(listener: SourceEvents['connectivity']): () => void;
