@@ -5,8 +5,9 @@
  *   minimal DeviceSource below, or SimulatedDevice randomWalk Doubles). One `round()` is one
  *   `scan()`: a DDATA per device with every change (aliases, no datatypes).
  * - Tahu: Eclipse Tahu's `sparkplug-client` (its own MQTT.js v4 and sparkplug-payload), fed by the
- *   same kind of sources; the application maps samples to aliased metrics (by index, the cheapest
- *   way) and calls publishDeviceData per device.
+ *   same kind of sources, polled into a sink that keeps each metric's latest value by index (as
+ *   cheap as sparkstate's inbox); the application maps them to aliased metrics (by index, the
+ *   cheapest way) and calls publishDeviceData per device.
  * - plain: MQTT.js v5 publishing payloads pre-encoded once by sparkstate's encoder (same topics,
  *   same size as sparkstate's DDATA): the transport's ceiling.
  *
@@ -21,9 +22,9 @@ import type { Writable } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
 import type { MetricConfig } from '../src/config/index.js';
 import { EdgeNode } from '../src/edge/index.js';
-import { encodePayload, type Metric } from '../src/payload/index.js';
+import { encodePayload, type Metric, type MetricValue } from '../src/payload/index.js';
 import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js';
-import type { DeviceSource, Sample } from '../src/sources/types.js';
+import type { ChangeSink, DeviceSource } from '../src/sources/types.js';
 import { formatTopic } from '../src/topic/index.js';
 import { MqttSession } from '../src/transport/index.js';
 
@@ -32,12 +33,12 @@ export type ContenderName = 'sparkstate' | 'tahu' | 'plain';
 export interface Workload {
   readonly devices: number;
   readonly metricsPerDevice: number;
-  /** Probability that a metric changes on a sample (1 = every metric, every scan). */
+  /** Probability that a metric changes on a poll (1 = every metric, every scan). */
   readonly changeRate: number;
   /**
    * 'simulated': SimulatedDevice (randomWalk Doubles). 'minimal': a bare DeviceSource whose every
-   * Double changes on every sample, so that the numbers show the edge, not the value generators.
-   * Both contenders that sample (sparkstate, Tahu) use the same source.
+   * Double changes on every poll, so that the numbers show the edge, not the value generators.
+   * Both contenders that poll (sparkstate, Tahu) use the same source.
    */
   readonly source: 'simulated' | 'minimal';
 }
@@ -68,31 +69,39 @@ export function metricConfigs(w: Workload): MetricConfig[] {
   }));
 }
 
-function devices(w: Workload): DeviceSource[] {
+/** A source that reports every metric on every poll, as both contenders that poll need. */
+export interface PolledSource extends DeviceSource {
+  poll(now: number): void;
+}
+
+function devices(w: Workload): PolledSource[] {
   const metrics = metricConfigs(w);
   return Array.from({ length: w.devices }, (_, d) =>
     w.source === 'minimal' ? minimalSource(`D${d + 1}`, metrics, d) : new SimulatedDevice({ id: `D${d + 1}`, metrics }, { random: seededRandom(d + 1) }),
   );
 }
 
-/** The least a DeviceSource can do: every value moves by 0.5 on every sample (changeRate ignored). */
-export function minimalSource(deviceId: string, configs: readonly MetricConfig[], d: number): DeviceSource {
-  const names = configs.map((m) => m.name);
-  const values = names.map((_, j) => d * 1000 + j + 0.25);
+/** The least a DeviceSource can do: every value moves by 0.5 on every poll (changeRate ignored). */
+export function minimalSource(deviceId: string, configs: readonly MetricConfig[], d: number): PolledSource {
+  const values = Float64Array.from(configs, (_, j) => d * 1000 + j + 0.25);
+  let sink: ChangeSink | undefined;
   return {
     deviceId,
     metrics: configs.map((m) => ({ name: m.name, type: m.type, writable: false })),
-    start: async () => {},
-    stop: async () => {},
+    start: async (s) => {
+      sink = s;
+    },
+    stop: async () => {
+      sink = undefined;
+    },
     isOnline: () => true,
-    sample(now: number): Sample[] {
-      const out = new Array<Sample>(names.length);
-      for (let j = 0; j < names.length; j++) {
-        const v = (values[j] ?? 0) + 0.5;
+    poll(now: number): void {
+      if (sink === undefined) return;
+      for (let j = 0; j < values.length; j++) {
+        const v = (values[j] as number) + 0.5;
         values[j] = v;
-        out[j] = { name: names[j] ?? '', value: v, timestamp: now };
+        sink.update(j, v, now);
       }
-      return out;
     },
     write: async () => {
       throw new Error('read-only');
@@ -187,6 +196,30 @@ interface TahuClient {
   readonly client: { readonly stream: Writable; readonly connected: boolean } | null;
 }
 
+/**
+ * What a Tahu application keeps of its sources' reports: the latest value and timestamp of each
+ * metric by index, which the round publishes (the sources report every metric on every poll).
+ */
+class LatestValues implements ChangeSink {
+  readonly values: MetricValue[];
+  readonly timestamps: Float64Array;
+
+  constructor(n: number) {
+    this.values = new Array<MetricValue>(n).fill(null);
+    this.timestamps = new Float64Array(n);
+  }
+
+  update(index: number, value: MetricValue, timestamp: number): void {
+    this.values[index] = value;
+    this.timestamps[index] = timestamp;
+  }
+
+  /** Sent as a null: what a Tahu application without Quality handling would do. */
+  invalidate(index: number, _quality: number, _status: string, timestamp: number): void {
+    this.update(index, null, timestamp);
+  }
+}
+
 const require = createRequire(import.meta.url);
 const tahuLib = require('sparkplug-client') as { newClient(config: Record<string, unknown>): TahuClient };
 
@@ -208,18 +241,24 @@ export async function tahu(url: string, w: Workload, id: string): Promise<Conten
   const stream = client.client?.stream;
   if (stream === undefined) throw new Error('Tahu client has no MQTT stream');
   const srcs = devices(w);
+  const latest = srcs.map((dev) => new LatestValues(dev.metrics.length));
+  await Promise.all(srcs.map((dev, d) => dev.start(latest[d] as LatestValues)));
   // The application's alias table, built once: alias of metric j of device d = d * M + j + 1.
   const aliases = srcs.map((_, d) => Array.from({ length: w.metricsPerDevice }, (_, j) => d * w.metricsPerDevice + j + 1));
   const now = Date.now();
   client.publishNodeBirth({ timestamp: now, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: false }] });
   srcs.forEach((dev, d) => {
-    const metrics = dev.sample(now).map((s, j): TahuMetric => ({ name: s.name, alias: aliases[d]?.[j] ?? 0, type: 'Double', value: s.value, timestamp: s.timestamp }));
+    dev.poll(now);
+    const { values, timestamps } = latest[d] as LatestValues;
+    const metrics = dev.metrics.map((m, j): TahuMetric => ({ name: m.name, alias: aliases[d]?.[j] ?? 0, type: 'Double', value: values[j], timestamp: timestamps[j] ?? now }));
     client.publishDeviceBirth(dev.deviceId, { timestamp: now, metrics });
   });
   await waitDrain(stream);
   // Payload size of one DDATA as Tahu encodes it (measured once, outside the timed loop).
   const tahuPayload = require('sparkplug-payload') as { get(ns: string): { encodePayload(p: unknown): Uint8Array } | null };
-  const sample = srcs[0]?.sample(now).map((s, j): TahuMetric => ({ alias: j + 1, type: 'Double', value: s.value, timestamp: s.timestamp })) ?? [];
+  srcs[0]?.poll(now);
+  const first = latest[0];
+  const sample = first === undefined ? [] : first.values.map((value, j): TahuMetric => ({ alias: j + 1, type: 'Double', value, timestamp: first.timestamps[j] ?? now }));
   const payloadSize = tahuPayload.get('spBv1.0')?.encodePayload({ timestamp: now, seq: 200, metrics: sample }).byteLength ?? 0;
   let metricsOut = 0;
   let messagesOut = 0;
@@ -227,13 +266,13 @@ export async function tahu(url: string, w: Workload, id: string): Promise<Conten
     async round() {
       const ts = Date.now();
       for (let d = 0; d < srcs.length; d++) {
-        const dev = srcs[d] as DeviceSource;
+        const dev = srcs[d] as PolledSource;
         const al = aliases[d] ?? [];
-        const samples = dev.sample(ts);
-        const metrics = new Array<TahuMetric>(samples.length);
-        for (let j = 0; j < samples.length; j++) {
-          const s = samples[j] as (typeof samples)[number];
-          metrics[j] = { alias: al[j] ?? 0, type: 'Double', value: s.value, timestamp: s.timestamp };
+        dev.poll(ts);
+        const { values, timestamps } = latest[d] as LatestValues;
+        const metrics = new Array<TahuMetric>(values.length);
+        for (let j = 0; j < values.length; j++) {
+          metrics[j] = { alias: al[j] ?? 0, type: 'Double', value: values[j], timestamp: timestamps[j] as number };
         }
         client.publishDeviceData(dev.deviceId, { timestamp: ts, metrics });
         metricsOut += metrics.length;

@@ -106,7 +106,7 @@ export async function runEdgeBench(): Promise<void> {
   await withBroker(async (broker) => {
     process.stdout.write(
       `broker: mosquitto ${broker.url}; one child process per contender, runs interleaved; warm-up ${warmupMs} ms, median of ${runs} runs of ${runMs} ms\n` +
-        `source: ${source === 'minimal' ? 'minimal DeviceSource (every Double changes every sample)' : 'SimulatedDevice randomWalk Doubles, changeRate 1'}; load average ${load()}\n`,
+        `source: ${source === 'minimal' ? 'minimal DeviceSource (every Double changes every poll)' : 'SimulatedDevice randomWalk Doubles, changeRate 1'}; load average ${load()}\n`,
     );
     const goals: string[] = [];
     if (process.env['EDGE_SATURATION'] !== '0') {

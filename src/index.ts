@@ -29,7 +29,8 @@ export { createEdgeNode, type EdgeFromConfigOptions } from './edge/from-config.j
 export { MqttSession, type MqttSessionOptions, type MqttSessionEvents, type WillMessage } from './transport/index.js';
 export { BdSeqStore, ForwardQueue, type ForwardQueueOptions } from './store/index.js';
 export { SimulatedDevice, createSimulatedSources } from './sources/simulated/index.js';
-export type { DeviceSource, MetricDefinition, Sample, Deadband } from './sources/types.js';
+export { Quality } from './sources/types.js';
+export type { BadQuality, ChangeSink, DeviceSource, MetricDefinition, Deadband, SourceEvents } from './sources/types.js';
 export { ConfigError, loadEdgeConfig, loadHostConfig, parseEdgeConfig, parseHostConfig } from './config/index.js';
 export type { EdgeConfig, HostConfig } from './config/index.js';
 export {

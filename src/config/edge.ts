@@ -2,18 +2,12 @@
 import { z } from 'zod';
 import { bulkDeviceIds, bulkEntrySchema, expandBulk } from './bulk.js';
 import { logLevelSchema, mqttSchema } from './common.js';
-import { deviceIdSchema, duplicateProblems, edgeNodeIdSchema, groupIdSchema, hostIdSchema } from './ids.js';
+import { deviceIdSchema, duplicateProblems, edgeNodeIdSchema, groupIdSchema, hostIdSchema, uniqueMetricNames } from './ids.js';
 import { metricSchema } from './metric.js';
-import type { MetricConfig } from './metric.js';
 import { opcuaDeviceSchema } from './opcua.js';
 import type { OpcuaDeviceConfig } from './opcua.js';
 
 type Issue = { path: (string | number)[]; message: string };
-
-function uniqueMetricNames(metrics: readonly MetricConfig[], ctx: z.RefinementCtx): void {
-  const named = metrics.map((m, i) => ({ key: m.name, path: [i, 'name'] }));
-  for (const p of duplicateProblems(named, 'metric name')) ctx.addIssue({ code: 'custom', ...p });
-}
 
 const metricListSchema = z.array(metricSchema).superRefine(uniqueMetricNames);
 
@@ -27,16 +21,8 @@ export const simulatedDeviceSchema = z.strictObject({
 export type SimulatedDeviceConfig = z.output<typeof simulatedDeviceSchema>;
 export type DeviceConfig = SimulatedDeviceConfig | OpcuaDeviceConfig;
 
-const opcuaDeviceEntrySchema = opcuaDeviceSchema.superRefine((d, ctx) => {
-  const named = d.metrics.map((m, i) => ({ key: m.name, path: ['metrics', i, 'name'] }));
-  for (const p of duplicateProblems(named, 'metric name')) ctx.addIssue({ code: 'custom', ...p });
-});
-
-/** A device entry picks its schema by `source` (absent: simulated), so errors speak of that schema alone. */
-const deviceEntrySchema = z.union([
-  z.looseObject({ source: z.literal('opcua') }).pipe(opcuaDeviceEntrySchema),
-  z.union([simulatedDeviceSchema, bulkEntrySchema]),
-]);
+// Errors are reported for the branch whose shape the entry has (see config/issues.ts).
+const deviceEntrySchema = z.union([simulatedDeviceSchema, opcuaDeviceSchema, bulkEntrySchema]);
 
 /** Device ids must be unique across the node, counting the ids bulk entries expand to. */
 // [tck-id-topic-structure-namespace-unique-device-id]

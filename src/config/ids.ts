@@ -69,3 +69,9 @@ export function duplicateProblems(items: readonly Named[], what: string): { path
   }
   return problems;
 }
+
+/** Metric names must be unique within a device (letter case included, as hosts may fold it). */
+export function uniqueMetricNames(metrics: readonly { name: string }[], ctx: { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void }): void {
+  const named = metrics.map((m, i) => ({ key: m.name, path: [i, 'name'] }));
+  for (const p of duplicateProblems(named, 'metric name')) ctx.addIssue({ code: 'custom', ...p });
+}

@@ -1,10 +1,12 @@
 /** Public face of the config module: load and validate `sparkstate edge` / `sparkstate host` YAML. */
-export { loadEdgeConfig, loadHostConfig, parseEdgeConfig, parseHostConfig } from './load.js';
+export { loadEdgeConfig, loadHostConfig, opcuaPasswordVariable, parseEdgeConfig, parseHostConfig } from './load.js';
 export type { EdgeConfig, HostConfig, MqttConfig, TlsConfig } from './load.js';
 export { ConfigError } from './error.js';
 export type { ConfigIssue } from './error.js';
 export { formatPath } from './issues.js';
-export type { DeviceConfig } from './edge.js';
+export type { DeviceConfig, SimulatedDeviceConfig } from './edge.js';
+export type { OpcuaDeviceConfig, OpcuaMetricConfig } from './opcua.js';
+export { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from './opcua.js';
 export type { BulkConfig } from './bulk.js';
 export { expandBulk } from './bulk.js';
 export type { GeneratorConfig, GeneratorName, MetricConfig } from './metric.js';

@@ -53,12 +53,33 @@ function parseYaml(text: string, file: string): unknown {
   return doc.toJS();
 }
 
+/** An empty variable counts as unset: container tooling often defines variables it has no value for. */
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** `SPARKSTATE_OPCUA_PASSWORD_PRESS_1` for device `Press-1`: upper case, anything else than A-Z0-9 as `_`. */
+export function opcuaPasswordVariable(deviceId: string): string {
+  return `SPARKSTATE_OPCUA_PASSWORD_${deviceId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
 function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): void {
-  if (!isRecord(raw) || !isRecord(raw['mqtt'])) return;
-  for (const [name, key] of ENV_OVERRIDES) {
-    const value = env[name];
-    // An empty variable counts as unset: container tooling often defines variables it has no value for.
-    if (value !== undefined && value !== '') raw['mqtt'][key] = value;
+  if (!isRecord(raw)) return;
+  const mqtt = raw['mqtt'];
+  if (isRecord(mqtt)) {
+    for (const [name, key] of ENV_OVERRIDES) {
+      const value = envValue(env, name);
+      if (value !== undefined) mqtt[key] = value;
+    }
+  }
+  // OPC UA passwords: one variable per device, else one for every OPC UA device with a username.
+  const devices = raw['devices'];
+  if (!Array.isArray(devices)) return;
+  for (const d of devices) {
+    if (!isRecord(d) || d['source'] !== 'opcua' || d['username'] === undefined) continue;
+    const value = (typeof d['id'] === 'string' ? envValue(env, opcuaPasswordVariable(d['id'])) : undefined) ?? envValue(env, 'SPARKSTATE_OPCUA_PASSWORD');
+    if (value !== undefined) d['password'] = value;
   }
 }
 
@@ -107,7 +128,16 @@ export async function parseEdgeConfig(
   const issues: ConfigIssue[] = [];
   const mqtt = await readTls(parsed.mqtt, baseDir, issues);
   if (issues.length > 0) throw new ConfigError(sourceName, issues);
-  return { ...parsed, mqtt, storeDir: resolve(baseDir, parsed.storeDir) };
+  const devices = parsed.devices.map((d) =>
+    d.source === 'opcua'
+      ? {
+          ...d,
+          ...(d.certificate === undefined ? {} : { certificate: resolve(baseDir, d.certificate) }),
+          ...(d.privateKey === undefined ? {} : { privateKey: resolve(baseDir, d.privateKey) }),
+        }
+      : d,
+  );
+  return { ...parsed, mqtt, devices, storeDir: resolve(baseDir, parsed.storeDir) };
 }
 
 export async function parseHostConfig(

@@ -3,7 +3,7 @@
  * NodeIds. Metrics have no `type`: the datatype comes from the variable on the server.
  */
 import { z } from 'zod';
-import { deviceIdSchema } from './ids.js';
+import { deviceIdSchema, uniqueMetricNames } from './ids.js';
 import { deadbandSchema, metricBase } from './metric.js';
 
 export const OPCUA_SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
@@ -45,7 +45,7 @@ export const opcuaDeviceSchema = z
     acceptUnknownServerCertificate: z.boolean().default(false),
     publishingIntervalMs: z.int().positive().default(500),
     samplingMs: z.int().nonnegative().default(250),
-    metrics: z.array(opcuaMetricSchema).min(1),
+    metrics: z.array(opcuaMetricSchema).min(1).superRefine(uniqueMetricNames),
   })
   .superRefine((d, ctx) => {
     if ((d.securityMode === 'None') !== (d.securityPolicy === 'None')) {

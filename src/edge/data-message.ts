@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { DataWriter } from '../payload/index.js';
 import type { Forwarder } from './forward.js';
 import { OutputPool } from './output-pool.js';
-import type { Changes, Scope } from './scope.js';
+import type { Changes } from './changes.js';
+import type { Scope } from './scope.js';
 import type { EdgeStats, EdgeTransport } from './types.js';
 
 const DATA_PUBLISH = { qos: 0, retain: false } as const;
@@ -94,16 +95,16 @@ export function encodeChanges(data: DataWriter, scope: Scope, changes: Changes, 
   // [tck-id-payloads-name-requirement] the name, or only the alias born with it
   // [tck-id-payloads-metric-timestamp-in-UTC] the sample's UTC ms
   // [tck-id-payloads-metric-datatype-not-req] no datatype unless asked for (see the DataWriter)
-  let i = withNames ? 0 : data.columns(scope, indices, timestamps, 0, count);
+  let i = withNames ? 0 : data.columns(scope, changes, 0, count);
   while (i < count) {
-    // A metric of another shape (the first of a message, a name, another type or kind of value),
-    // then the common shape again.
+    // A metric of another shape (the first of a message, a name, another type or kind of value,
+    // a Quality property), then the common shape again.
     const k = indices[i] as number;
     const a = aliases[k] as number;
     const alias = a < 0 ? undefined : a;
     const name = alias === undefined || withNames ? names[k] : undefined;
-    data.metric(alias, name, timestamps[i] as number, types[k] as number, scope.lastValue(k) ?? null, names[k]);
-    i = withNames ? i + 1 : data.columns(scope, indices, timestamps, i + 1, count);
+    data.metric(alias, name, timestamps[i] as number, types[k] as number, changes.value(i), names[k], changes.properties(i));
+    i = withNames ? i + 1 : data.columns(scope, changes, i + 1, count);
   }
   // [tck-id-topics-ndata-seq-num] [tck-id-topics-ddata-seq-num] [tck-id-payloads-ndata-seq] [tck-id-payloads-ndata-seq-inc]
   // [tck-id-payloads-ddata-seq] [tck-id-payloads-ddata-seq-inc]

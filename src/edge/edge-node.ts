@@ -107,13 +107,29 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       t.on('disconnect', (info) => this.onDisconnect(info.reason)),
       t.on('message', (topic, payload) => this.onMessage(topic, payload)),
     );
-    for (const scope of this.scopes()) {
-      await scope.source.start();
-      if (!scope.isNode) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
-    }
+    await this.startSources();
     this.transition('connecting');
     this.scanTimer = setInterval(() => this.scan(), this.options.scanIntervalMs);
     await t.start();
+  }
+
+  /**
+   * Starts every source at once (each may connect to its own device). When one refuses its
+   * configuration, the others are stopped again and the edge does not start: no birth goes out.
+   */
+  private async startSources(): Promise<void> {
+    const scopes = this.scopes();
+    const results = await Promise.allSettled(scopes.map((scope) => scope.source.start(scope.inbox)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      for (const off of this.unsubscribe.splice(0)) off();
+      await Promise.allSettled(scopes.map((scope) => scope.source.stop()));
+      this.options.forwardStore?.close();
+      throw failed.reason;
+    }
+    for (const scope of scopes) {
+      if (!scope.isNode) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
+    }
   }
 
   /** Publishes NDEATH, disconnects (MQTT 5: reason 0x04), flushes the queue and stops the sources. */
@@ -270,7 +286,13 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     const live = this.stateValue === 'online';
     this.live.beginScan();
     for (const scope of this.scopes()) {
-      if (!scope.source.isOnline()) continue;
+      if (!scope.source.isOnline()) {
+        // What an unreachable device's source still reports is superseded by its next birth.
+        scope.inbox.clear();
+        continue;
+      }
+      // A source that declared its metrics after its device was born: born again with all of them.
+      if (live && scope.born && !scope.isNode && scope.define() !== scope.bornSize) this.deviceBirth(scope, now);
       const changes = scope.scan(now);
       // [tck-id-topics-ndata-payload] [tck-id-topics-ddata-payload] only the metrics that changed; no message when none did
       if (changes.count === 0) continue;

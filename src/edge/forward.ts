@@ -5,9 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { decodePayload, encodePayload } from '../payload/index.js';
-import type { Metric, MetricValue } from '../payload/types.js';
+import type { Metric, MetricValue, PropertySet } from '../payload/types.js';
 import type { ForwardStore } from './types.js';
-import type { Changes, MetricSlot, Scope } from './scope.js';
+import type { Changes } from './changes.js';
+import type { MetricSlot, Scope } from './scope.js';
 
 const REPLAY_BATCH = 500;
 
@@ -49,7 +50,7 @@ export class Forwarder {
     }
     for (let i = 0; i < changes.count; i++) {
       const k = changes.indices[i] ?? 0;
-      this.append(this.store, scope, scope.ordered[k] as MetricSlot, scope.lastValue(k) ?? null, changes.timestamps[i] ?? 0);
+      this.append(this.store, scope, scope.ordered[k] as MetricSlot, changes.value(i), changes.timestamps[i] ?? 0, changes.properties(i));
     }
   }
 
@@ -65,7 +66,7 @@ export class Forwarder {
     const metrics = decodePayload(payload, { resolveType: (m) => scope.resolve(m)?.def.type }).metrics ?? [];
     for (const m of metrics) {
       const slot = scope.resolve(m);
-      if (slot !== undefined) this.append(this.store, scope, slot, m.value ?? null, Number(m.timestamp ?? 0));
+      if (slot !== undefined) this.append(this.store, scope, slot, m.value ?? null, Number(m.timestamp ?? 0), m.properties);
     }
   }
 
@@ -74,11 +75,13 @@ export class Forwarder {
     this.discarded += count;
   }
 
-  private append(store: ForwardStore, scope: Scope, slot: MetricSlot, value: MetricValue, timestamp: number): void {
+  private append(store: ForwardStore, scope: Scope, slot: MetricSlot, value: MetricValue, timestamp: number, properties?: PropertySet): void {
     // Stored by name: aliases are only valid for one birth, the queue may outlive it.
     const metric: Metric = { name: slot.def.name, type: slot.def.type, timestamp };
     if (value === null) metric.isNull = true;
     else metric.value = value;
+    // The Quality of a value travels with it into history.
+    if (properties !== undefined) metric.properties = properties;
     store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) });
     this.stored++;
   }
@@ -155,6 +158,7 @@ export class Forwarder {
     if (slot.alias !== undefined) m.alias = slot.alias;
     if (stored.isNull === true) m.isNull = true;
     else if (stored.value !== undefined) m.value = stored.value;
+    if (stored.properties !== undefined) m.properties = stored.properties;
     return m;
   }
 }

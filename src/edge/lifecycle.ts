@@ -22,7 +22,6 @@ export const NO_METRICS: DeviceSource = {
   start: async () => {},
   stop: async () => {},
   isOnline: () => true,
-  sample: () => [],
   write: async (name) => {
     throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `unknown node metric ${name}`);
   },

@@ -7,9 +7,10 @@
  * `isNull`): the same fields in the same order, with the same validation of values against their
  * type.
  */
-import { DataType, type MetricValue } from './types.js';
+import { DataType, type MetricValue, type PropertySet } from './types.js';
 import { describe, encodeError, isMetricType } from './values.js';
-import { withContext, writeBasic, writeComplexValue, writeU64 } from './encode.js';
+import { encodePropertySet } from './complex-encode.js';
+import { withContext, writeBasic, writeBool, writeComplexValue, writeU64 } from './encode.js';
 import { writeName } from './name-cache.js';
 import { putUintN, Writer } from './writer.js';
 
@@ -18,14 +19,27 @@ const KEEP_CAPACITY = 1 << 20;
 
 /**
  * Metrics kept as columns by index (the edge's scope): metric k has alias `aliases[k]` (negative:
- * none) and DataType `types[k]`; when `numberFlags[k]` is 1 its value is the number `numbers[k]`.
+ * none) and DataType `types[k]`.
  */
 export interface MetricColumns {
   readonly aliases: Float64Array;
   readonly types: Uint8Array;
-  readonly numbers: Float64Array;
-  readonly numberFlags: Uint8Array;
 }
+
+/**
+ * Rows of metric values (the edge's changes of a scan): row i is metric `indices[i]` at
+ * `timestamps[i]`; when `kinds[i]` is PLAIN_NUMBER its value is the number `numbers[i]` and
+ * nothing else goes on the wire.
+ */
+export interface ValueRows {
+  readonly indices: Int32Array;
+  readonly timestamps: Float64Array;
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+}
+
+/** `ValueRows.kinds` of a row that `DataWriter.columns` may write. */
+export const PLAIN_NUMBER = 1;
 
 /** Upper bound of one common-shape metric: tag, length, alias (≤ 3), timestamp field (≤ 8), Double (9). */
 const COLUMN_METRIC_MAX = 23;
@@ -59,26 +73,36 @@ export class DataWriter {
    * by it; the datatype goes on the wire only `withTypes`), `name` is given only when it goes on
    * the wire, `value` null is sent as is_null. Throws SparkplugEncodeError when the value does not
    * fit, prefixed with `label` (the metric's name, also when only its alias is sent) when given.
+   * `properties` (e.g. a Quality) follow is_null and precede the value, as in `encodePayload`.
    * The common shape is written faster by `columns`.
    */
-  metric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue, label?: string): void {
+  metric(
+    alias: number | undefined,
+    name: string | undefined,
+    timestamp: number,
+    type: number,
+    value: MetricValue,
+    label?: string,
+    properties?: PropertySet,
+  ): void {
     try {
-      this.anyMetric(alias, name, timestamp, type, value);
+      this.anyMetric(alias, name, timestamp, type, value, properties);
     } catch (e: unknown) {
       throw label === undefined ? e : withContext(e, { name: label });
     }
   }
 
   /**
-   * Appends metrics `indices[i]` of `columns`, sampled at `timestamps[i]`, for i from `from`, as
-   * long as they have the common shape of a data metric (a Double number, an alias below 2^14, the
-   * timestamp of the metric before, nothing else on the wire). Returns the index of the
-   * first one that has not — for `metric` to write — or `to`. One capacity check and no call per
-   * metric: this is the edge's hot loop.
+   * Appends rows `from`.. of `rows` (metrics of `columns`) as long as they have the common shape
+   * of a data metric (a plain Double number, an alias below 2^14, the timestamp of the metric
+   * before, nothing else on the wire). Returns the index of the first row that has not — for
+   * `metric` to write — or `to`. One capacity check and no call per metric: this is the edge's
+   * hot loop.
    */
-  columns(columns: MetricColumns, indices: Int32Array, timestamps: Float64Array, from: number, to: number): number {
+  columns(columns: MetricColumns, rows: ValueRows, from: number, to: number): number {
     if (this.withTypes || from >= to) return from;
-    const { aliases, types, numbers, numberFlags } = columns;
+    const { aliases, types } = columns;
+    const { indices, timestamps, kinds, numbers } = rows;
     const w = this.w;
     w.ensure((to - from) * COLUMN_METRIC_MAX);
     const { buf, view } = w;
@@ -92,7 +116,7 @@ export class DataWriter {
       if (
         timestamps[i] !== lastTimestamp ||
         types[k] !== DataType.Double ||
-        numberFlags[k] !== 1 ||
+        kinds[i] !== PLAIN_NUMBER ||
         !(alias >= 0 && alias < 0x4000) ||
         (alias | 0) !== alias
       ) {
@@ -114,14 +138,21 @@ export class DataWriter {
       view.setInt32(pos + 4, tsHigh, true);
       pos += tsLength;
       buf[pos] = 0x69;
-      view.setFloat64(pos + 1, numbers[k] as number, true);
+      view.setFloat64(pos + 1, numbers[i] as number, true);
       pos += 9;
     }
     w.pos = pos;
     return i;
   }
 
-  private anyMetric(alias: number | undefined, name: string | undefined, timestamp: number, type: number, value: MetricValue): void {
+  private anyMetric(
+    alias: number | undefined,
+    name: string | undefined,
+    timestamp: number,
+    type: number,
+    value: MetricValue,
+    properties: PropertySet | undefined,
+  ): void {
     const w = this.w;
     // Tag and a one-byte length placeholder (patched by endLen), then the small fields: name
     // aside, alias + timestamp + datatype + a Double take ≤ 9 + 9 + 2 + 9 bytes: one capacity check.
@@ -158,7 +189,15 @@ export class DataWriter {
       buf[pos + 1] = type; // < 128: one varint byte
       pos += 2;
     }
-    if (type === DataType.Double && typeof value === 'number') {
+    if (properties !== undefined) {
+      w.pos = pos;
+      if (value === null) writeBool(w, 0x38, true, 'metric isNull');
+      w.byte(0x4a);
+      const start = w.beginLen();
+      encodePropertySet(w, properties, 1, 'metric properties');
+      w.endLen(start);
+      if (value !== null) this.value(w, type, value);
+    } else if (type === DataType.Double && typeof value === 'number') {
       buf[pos] = 0x69; // field 13 (double_value), wire type 1
       w.view.setFloat64(pos + 1, value, true);
       w.pos = pos + 9;
@@ -168,10 +207,14 @@ export class DataWriter {
         buf[pos] = 0x38; // is_null = true
         buf[pos + 1] = 1;
         w.pos = pos + 2;
-      } else if (type <= DataType.UUID) writeBasic(w, type, value, 10, 'metric');
-      else writeComplexValue(w, type, value, 0, 'metric');
+      } else this.value(w, type, value);
     }
     w.endLen(start);
+  }
+
+  private value(w: Writer, type: number, value: MetricValue): void {
+    if (type <= DataType.UUID) writeBasic(w, type, value, 10, 'metric');
+    else writeComplexValue(w, type, value, 0, 'metric');
   }
 
   /**

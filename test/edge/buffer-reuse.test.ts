@@ -8,32 +8,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeNode } from '../../src/edge/index.js';
 import { decodePayload } from '../../src/payload/index.js';
-import type { DeviceSource, Sample } from '../../src/sources/types.js';
 import { parseTopic } from '../../src/topic/index.js';
 import { MqttSession } from '../../src/transport/index.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
 import { startTcpProxy } from '../helpers/proxy.js';
 import { sleep } from '../helpers/wait.js';
+import { FakeSource } from './fake-source.js';
 
 /** ~14 KB a message: below the socket's high-water mark, so MQTT.js answers before the bytes leave. */
 const METRICS = 1000;
 const DEVICES = 2;
 
-/** Metric j of device d on scan s reads s * 10000 + j + d / 4: every value of every scan differs. */
-function device(d: number): DeviceSource & { scan: number } {
-  const names = Array.from({ length: METRICS }, (_, j) => `M${j}`);
-  const dev = {
-    deviceId: `D${d}`,
-    metrics: names.map((name) => ({ name, type: 'Double' as const, writable: false })),
-    scan: 0,
-    start: async () => {},
-    stop: async () => {},
-    isOnline: () => true,
-    sample: (now: number): Sample[] => names.map((name, j) => ({ name, value: dev.scan * 10000 + j + d / 4, timestamp: now })),
-    write: async () => {},
-    onConnectivity: () => () => {},
-  };
+/** Sets the values device `d` reports from scan `s` on: metric j reads s * 10000 + j + d / 4, so every value of every scan differs. */
+function setScan(dev: FakeSource, d: number, s: number): void {
+  for (let j = 0; j < METRICS; j++) dev.set(j, s * 10000 + j + d / 4);
+}
+
+function device(d: number): FakeSource {
+  const dev = new FakeSource(`D${d}`, Array.from({ length: METRICS }, (_, j) => ({ name: `M${j}`, type: 'Double' as const, writable: false })));
+  setScan(dev, d, 0);
   return dev;
 }
 
@@ -61,8 +55,10 @@ test('recycled output buffers: every DDATA on the wire holds its own scan\'s val
   await online;
   await obs.waitForCount(DEVICES);
 
+  let scanned = 0;
   const scan = (): void => {
-    for (const dev of devices) dev.scan++;
+    scanned++;
+    devices.forEach((dev, d) => setScan(dev, d, scanned));
     node?.scan();
   };
   const paced = async (n: number): Promise<number> => {

@@ -2,7 +2,7 @@
  * The edge node's live data path (scan → DataWriter → transport) over an in-memory transport:
  * the bytes equal what encodePayload makes of the equivalent payload; names, datatypes and
  * aliases per option; ordering by timestamp; values that cannot be encoded; publishes the
- * transport refuses going to store-and-forward.
+ * transport refuses going to store-and-forward. And over Mosquitto: invalidated values with their Quality.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +14,12 @@ import { DataWriter } from '../../src/payload/data-writer.js';
 import type { EdgeNodeOptions, ForwardRecord, ForwardStore, StoredForwardRecord } from '../../src/edge/types.js';
 import { TypedEmitter } from '../../src/events.js';
 import { decodePayload, encodePayload, type Metric, type MetricTypeName, type MetricValue } from '../../src/payload/index.js';
-import type { DeviceSource, Sample } from '../../src/sources/types.js';
-import type { MqttSessionEvents, PublishOptions, SubscriptionFilter } from '../../src/transport/index.js';
+import { type DeviceSource, Quality } from '../../src/sources/types.js';
+import { MqttSession, type MqttSessionEvents, type PublishOptions, type SubscriptionFilter } from '../../src/transport/index.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { startObserver } from '../helpers/observer.js';
 import { toHex } from '../payload/hex.js';
+import { FakeSource } from './fake-source.js';
 
 const NOW = 1700000000000;
 
@@ -66,20 +69,11 @@ interface Def {
   type: MetricTypeName;
 }
 
-/** A device whose next samples the test sets (value and, optionally, timestamp offset). */
-function device(id: string, defs: readonly Def[]): DeviceSource & { next: { value: MetricValue; dt?: number }[] } {
-  const next: { value: MetricValue; dt?: number }[] = defs.map(() => ({ value: null }));
-  return {
-    deviceId: id,
-    metrics: defs.map((d) => ({ ...d, writable: false })),
-    next,
-    start: async () => {},
-    stop: async () => {},
-    isOnline: () => true,
-    sample: (now: number): Sample[] => defs.map((d, i) => ({ name: d.name, value: next[i]?.value ?? null, timestamp: now + (next[i]?.dt ?? 0) })),
-    write: async () => {},
-    onConnectivity: () => () => {},
-  };
+/** A device whose every poll reports the values the test sets (null until it sets one), as a simulated device does. */
+function device(id: string, defs: readonly Def[]): FakeSource {
+  const dev = new FakeSource(id, defs.map((d) => ({ ...d, writable: false })));
+  for (const d of defs) dev.set(d.name, null);
+  return dev;
 }
 
 const DEFS: Def[] = [
@@ -124,10 +118,10 @@ for (const [label, opts, withName, withType] of [
     const birth = decodePayload(transport.sent.find((s) => s.topic.includes('/DBIRTH/'))?.payload ?? new Uint8Array());
     const alias = new Map((birth.metrics ?? []).map((m) => [m.name, m.alias]));
     const values: MetricValue[] = [0.5, -300, -9223372036854775808n, 'héllo', false];
-    values.forEach((v, i) => Object.assign(dev.next[i] ?? {}, { value: v }));
+    values.forEach((v, i) => dev.set(i, v));
     edge.scan();
     // Unchanged except the Double, which moves to null: only it is sent.
-    Object.assign(dev.next[0] ?? {}, { value: null });
+    dev.set(0, null);
     edge.scan();
     edge.scan(); // nothing changed: no message
     const sent = ddata(transport);
@@ -157,7 +151,9 @@ test('metrics of one message are ordered by sample timestamp [tck-id-operational
   const dev = device('D1', DEFS.slice(0, 3));
   const { edge, transport } = await online({}, dev);
   t.after(() => edge.stop());
-  dev.next.splice(0, 3, { value: 1, dt: 5 }, { value: 2, dt: -5 }, { value: 3, dt: 0 });
+  dev.set(0, 1, 5);
+  dev.set(1, 2, -5);
+  dev.set(2, 3, 0);
   edge.scan();
   const p = decodePayload(ddata(transport)[0]?.payload ?? new Uint8Array());
   assert.deepEqual(
@@ -170,22 +166,26 @@ test('a value that does not fit its datatype: message dropped and counted, no se
   const dev = device('D1', DEFS.slice(0, 2));
   const { edge, transport } = await online({}, dev);
   t.after(() => edge.stop());
-  dev.next.splice(0, 2, { value: 1.5 }, { value: 70000 }); // Int16 out of range
+  dev.set(0, 1.5);
+  dev.set(1, 70000); // Int16 out of range
   edge.scan();
   assert.equal(ddata(transport).length, 0);
   assert.equal(edge.stats.metricsDiscarded, 2);
   assert.equal(edge.stats.metricsPublished, 0);
-  dev.next.splice(0, 2, { value: 2.5 }, { value: 7 });
+  dev.set(0, 2.5);
+  dev.set(1, 7);
   edge.scan();
   const sent = ddata(transport);
   assert.equal(sent.length, 1);
   assert.equal(decodePayload(sent[0]?.payload ?? new Uint8Array()).seq, 2);
 });
 
-test('encodeChanges names the metric whose value does not fit, and takes no seq for it', () => {
+test('encodeChanges names the metric whose value does not fit, and takes no seq for it', async () => {
   const dev = device('D1', DEFS.slice(0, 2));
   const scope = new Scope('D1', dev, undefined, 'topic');
-  dev.next.splice(0, 2, { value: 1.5 }, { value: 'x' }); // a string for the Int16
+  await dev.start(scope.inbox);
+  dev.set(0, 1.5);
+  dev.set(1, 'x'); // a string for the Int16
   const changes = scope.scan(NOW);
   let seqs = 0;
   assert.throws(
@@ -202,7 +202,7 @@ test('live messages the transport refuses go to store-and-forward by name, with 
   t.after(() => edge.stop());
   transport.refuse = true;
   const values: MetricValue[] = [0.25, -2, 9223372036854775807n, 'x', true];
-  values.forEach((v, i) => Object.assign(dev.next[i] ?? {}, { value: v, dt: i === 1 ? -1 : 0 }));
+  values.forEach((v, i) => dev.set(i, v, i === 1 ? -1 : 0));
   edge.scan();
   assert.equal(edge.stats.metricsPublished, 5);
   await new Promise((r) => setImmediate(r));
@@ -232,13 +232,13 @@ test('a store that fails while keeping a refused message: logged, the node goes 
   process.on('unhandledRejection', onRejection);
   t.after(() => process.off('unhandledRejection', onRejection));
   transport.refuse = true;
-  Object.assign(dev.next[0] ?? {}, { value: 1 });
+  dev.set(0, 1);
   edge.scan();
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(rejections, []);
   assert.equal(edge.stats.metricsPublished, 0);
   transport.refuse = false;
-  Object.assign(dev.next[0] ?? {}, { value: 2 });
+  dev.set(0, 2);
   edge.scan();
   assert.equal(ddata(transport).length, 1);
 });
@@ -248,10 +248,55 @@ test('without a store, refused live messages are counted as discarded', async (t
   const { edge, transport } = await online({}, dev);
   t.after(() => edge.stop());
   transport.refuse = true;
-  Object.assign(dev.next[0] ?? {}, { value: 1 });
+  dev.set(0, 1);
   edge.scan();
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   assert.equal(edge.stats.metricsPublished, 0);
   assert.equal(edge.stats.metricsDiscarded, 1);
+});
+
+test('over Mosquitto: an invalidated metric goes out null with Quality 0 and its Status, then good again with Quality 192 [tck-id-payloads-propertyset-quality-value-type] [tck-id-payloads-propertyset-quality-value-value]', { timeout: 15_000 }, async (t) => {
+  const broker = await startMosquitto();
+  t.after(() => broker.dispose());
+  const obs = await startObserver(broker.url, { topics: ['spBv1.0/G/DBIRTH/#', 'spBv1.0/G/DDATA/#'] });
+  t.after(() => obs.close());
+  let edge: EdgeNode | undefined;
+  const session = new MqttSession({ servers: [broker.url], clientId: `quality-${process.pid}`, will: () => (edge as EdgeNode).willMessage() });
+  // Pushed by the test, as an OPC UA subscription would: nothing is polled.
+  const dev = new FakeSource('D1', [{ name: 'T', type: 'Double', writable: false }]);
+  edge = new EdgeNode({ groupId: 'G', edgeNodeId: 'E', transport: session, bdSeq: { peek: () => 0, confirm: () => {} }, devices: [dev], scanIntervalMs: 2 ** 30, now: () => NOW });
+  const up = new Promise<void>((resolve) => edge?.on('stateChanged', (_f, to) => to === 'online' && resolve()));
+  await edge.start();
+  t.after(() => edge?.stop());
+  await up;
+  const [birth] = await obs.waitForCount(1, (m) => m.topic.includes('/DBIRTH/'));
+  const alias = decodePayload(birth?.payload ?? new Uint8Array()).metrics?.find((m) => m.name === 'T')?.alias;
+  assert.notEqual(alias, undefined);
+
+  dev.report('T', 21.5, NOW + 1);
+  edge.scan();
+  dev.invalidate('T', Quality.BAD, 'BadSensorFailure', NOW + 2);
+  edge.scan();
+  // Good again with the value it had before it went bad: published all the same.
+  dev.report('T', 21.5, NOW + 3);
+  edge.scan();
+  const data = await obs.waitForCount(3, (m) => m.topic === 'spBv1.0/G/DDATA/E/D1');
+  const metrics = data.map((m) => {
+    const p = decodePayload(m.payload, { resolveType: () => 'Double' });
+    assert.equal(p.metrics?.length, 1);
+    const x = p.metrics?.[0];
+    return { alias: x?.alias, timestamp: x?.timestamp, value: x?.value, isNull: x?.isNull, properties: x?.properties };
+  });
+  assert.deepEqual(metrics, [
+    { alias, timestamp: NOW + 1, value: 21.5, isNull: undefined, properties: undefined },
+    {
+      alias,
+      timestamp: NOW + 2,
+      value: null,
+      isNull: true,
+      properties: { Quality: { type: 'Int32', value: Quality.BAD }, Status: { type: 'String', value: 'BadSensorFailure' } },
+    },
+    { alias, timestamp: NOW + 3, value: 21.5, isNull: undefined, properties: { Quality: { type: 'Int32', value: Quality.GOOD } } },
+  ]);
 });

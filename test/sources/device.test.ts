@@ -4,6 +4,7 @@ import { ConfigError } from '../../src/config/index.js';
 import type { MetricConfig } from '../../src/config/index.js';
 import { ErrorCodes, isSparkplugError } from '../../src/errors.js';
 import { SimulatedDevice } from '../../src/sources/simulated/index.js';
+import { record } from './recording-sink.js';
 
 const metrics: MetricConfig[] = [
   { name: 'Temperature', type: 'Double', writable: false, generator: 'sine', min: 20, max: 80, periodMs: 60_000, unit: 'degC', deadband: { kind: 'absolute', value: 0.5 } },
@@ -35,27 +36,39 @@ describe('SimulatedDevice', () => {
     assert.deepEqual(d.metrics[2], { name: 'Setpoint', type: 'Float', writable: true });
   });
 
-  it('samples every metric at the given time, coerced to its datatype', () => {
-    const d = device();
-    assert.deepEqual(d.sample(15_000), [
+  it('samples every metric at the given time, coerced to its datatype', async () => {
+    const sink = await record(device());
+    assert.deepEqual(sink.poll(15_000), [
       { name: 'Temperature', value: 80, timestamp: 15_000 },
       { name: 'Count', value: 126, timestamp: 15_000 },
       { name: 'Setpoint', value: 42, timestamp: 15_000 },
       { name: 'Level', value: 0, timestamp: 15_000 },
       { name: 'Mode', value: 'manual', timestamp: 15_000 },
     ]);
-    assert.equal(d.sample(16_500)[1]?.value, 127);
-    assert.equal(d.sample(16_500)[1]?.value, 127, 'Int8 counter clamps at 127');
-    assert.equal(d.sample(16_500)[3]?.value, 50, 'ramp rounded for UInt16');
+    assert.equal(sink.poll(16_500)[1]?.value, 127);
+    assert.equal(sink.poll(16_500)[1]?.value, 127, 'Int8 counter clamps at 127');
+    assert.equal(sink.poll(16_500)[3]?.value, 50, 'ramp rounded for UInt16');
+    assert.deepEqual(sink.invalidations, [], 'a simulated value is never bad');
+  });
+
+  it('reports into the sink it was started with, only when polled, and nothing once stopped', async () => {
+    const d = device();
+    d.poll(0); // not started: nowhere to report, and no error
+    const sink = await record(d);
+    assert.deepEqual(sink.take(), [], 'nothing before the first poll');
+    assert.equal(sink.poll(0).length, 5);
+    await d.stop();
+    assert.deepEqual(sink.poll(1000), []);
   });
 
   it('accepts writes to writable metrics and holds the written value', async () => {
     const d = device();
+    const sink = await record(d);
     await d.write('Setpoint', 12.5);
     await d.write('Level', 7);
     await d.write('Mode', 'manual');
     for (const t of [0, 500, 10_000]) {
-      const byName = new Map(d.sample(t).map((s) => [s.name, s.value]));
+      const byName = new Map(sink.poll(t).map((s) => [s.name, s.value]));
       assert.equal(byName.get('Setpoint'), 12.5);
       assert.equal(byName.get('Level'), 7);
       assert.equal(byName.get('Mode'), 'manual');
@@ -64,27 +77,32 @@ describe('SimulatedDevice', () => {
 
   it('refuses writes: unknown metric, read-only metric, wrong type, out of range', async () => {
     const d = device();
+    const sink = await record(d);
     await rejectsWith(d.write('Nope', 1), ErrorCodes.UNKNOWN_METRIC);
     await rejectsWith(d.write('Temperature', 1), ErrorCodes.READ_ONLY);
     await rejectsWith(d.write('Setpoint', 'high'), ErrorCodes.ENCODE);
     await rejectsWith(d.write('Level', 1.5), ErrorCodes.ENCODE);
     await rejectsWith(d.write('Level', 70_000), ErrorCodes.ENCODE);
     await rejectsWith(d.write('Mode', true), ErrorCodes.ENCODE);
-    assert.equal(d.sample(0)[2]?.value, 42, 'a refused write changes nothing');
+    assert.equal(sink.poll(0)[2]?.value, 42, 'a refused write changes nothing');
   });
 
-  it('fires connectivity listeners on real changes only; offline samples are null', async () => {
+  it('fires connectivity listeners on real changes only; offline, nothing is reported', async () => {
     const d = device();
-    await d.start();
+    const sink = await record(d);
+    assert.equal(sink.poll(0)[1]?.value, 126);
     const events: boolean[] = [];
     const off = d.onConnectivity((online) => events.push(online));
     assert.equal(d.isOnline(), true);
     d.setOnline(false);
     d.setOnline(false);
     assert.equal(d.isOnline(), false);
-    assert.ok(d.sample(0).every((s) => s.value === null));
+    assert.deepEqual(sink.poll(0), []);
     await rejectsWith(d.write('Setpoint', 1), ErrorCodes.NOT_ONLINE);
     d.setOnline(true);
+    const back = sink.poll(0);
+    assert.equal(back.length, 5, 'back online, every metric is reported again');
+    assert.equal(back[1]?.value, 127, 'the counter did not count while offline');
     off();
     d.setOnline(false);
     assert.deepEqual(events, [false, true]);

@@ -6,7 +6,7 @@ import { ConfigError, checkValue, formatPath, metricProblems } from '../../confi
 import type { MetricConfig, ScalarOut } from '../../config/index.js';
 import { ErrorCodes, SparkplugEncodeError, SparkplugError } from '../../errors.js';
 import type { MetricValue } from '../../payload/types.js';
-import type { DeviceSource, MetricDefinition, Sample, SourceEvents } from '../types.js';
+import type { ChangeSink, DeviceSource, MetricDefinition, SourceEvents } from '../types.js';
 import { coerce } from './coerce.js';
 import { metricDefinition } from './definition.js';
 import { createGenerator } from './generators.js';
@@ -35,6 +35,9 @@ export class SimulatedDevice implements DeviceSource {
   readonly deviceId: string;
   readonly metrics: readonly MetricDefinition[];
   readonly #slots = new Map<string, Slot>();
+  /** The same slots in metric order: `poll` reports metric i from `#ordered[i]`. */
+  readonly #ordered: Slot[] = [];
+  #sink: ChangeSink | undefined;
   readonly #random: () => number;
   readonly #listeners = new Set<SourceEvents['connectivity']>();
   #online = true;
@@ -48,14 +51,20 @@ export class SimulatedDevice implements DeviceSource {
     this.deviceId = config.id;
     this.#random = opts.random ?? Math.random;
     for (const m of config.metrics) {
-      this.#slots.set(m.name, { config: m, generator: createGenerator(m, this.#random), last: undefined, held: undefined });
+      const slot: Slot = { config: m, generator: createGenerator(m, this.#random), last: undefined, held: undefined };
+      this.#slots.set(m.name, slot);
+      this.#ordered.push(slot);
     }
     this.metrics = config.metrics.map(metricDefinition);
   }
 
-  async start(): Promise<void> {}
+  async start(sink: ChangeSink): Promise<void> {
+    this.#sink = sink;
+  }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.#sink = undefined;
+  }
 
   isOnline(): boolean {
     return this.#online;
@@ -73,13 +82,12 @@ export class SimulatedDevice implements DeviceSource {
     return () => this.#listeners.delete(listener);
   }
 
-  /** While offline every value is null (no good value) and generators do not advance. */
-  sample(now: number): Sample[] {
-    const samples: Sample[] = [];
-    for (const [name, slot] of this.#slots) {
-      samples.push({ name, value: this.#online ? this.#valueOf(slot, now) : null, timestamp: now });
-    }
-    return samples;
+  /** Reports every metric's value as of `now`. While offline nothing is reported and generators do not advance. */
+  poll(now: number): void {
+    const sink = this.#sink;
+    if (sink === undefined || !this.#online) return;
+    const slots = this.#ordered;
+    for (let i = 0; i < slots.length; i++) sink.update(i, this.#valueOf(slots[i] as Slot, now), now);
   }
 
   #valueOf(slot: Slot, now: number): ScalarOut {

@@ -1,6 +1,6 @@
 /** Builds the simulated sources of an edge node from its validated config. */
 import { expandBulk } from '../../config/index.js';
-import type { BulkConfig, DeviceConfig } from '../../config/index.js';
+import type { BulkConfig, DeviceConfig, SimulatedDeviceConfig } from '../../config/index.js';
 import { SimulatedDevice } from './device.js';
 import { hashString, seededRandom } from './random.js';
 
@@ -18,7 +18,11 @@ function randomFor(id: string, opts: SimulatedSourcesOptions): () => number {
 
 /** One SimulatedDevice per device whose source is `simulated`; other sources are left to their factories. */
 export function createSimulatedSources(devices: readonly DeviceConfig[], opts: SimulatedSourcesOptions = {}): SimulatedDevice[] {
-  return devices.filter((d) => d.source === 'simulated').map((d) => new SimulatedDevice(d, { random: randomFor(d.id, opts) }));
+  return devices.filter((d): d is SimulatedDeviceConfig => d.source === 'simulated').map((d) => createSimulatedDevice(d, opts));
+}
+
+export function createSimulatedDevice(d: SimulatedDeviceConfig, opts: SimulatedSourcesOptions = {}): SimulatedDevice {
+  return new SimulatedDevice(d, { random: randomFor(d.id, opts) });
 }
 
 /** N devices × M metrics from the bulk shorthand (the YAML loader already expands it in `devices`). */

@@ -1,7 +1,7 @@
 /** Simulated devices: generated values behind the DeviceSource interface. */
 export { SimulatedDevice } from './device.js';
 export type { SimulatedDeviceConfig, SimulatedDeviceOptions } from './device.js';
-export { createBulkDevices, createSimulatedSources } from './factory.js';
+export { createBulkDevices, createSimulatedDevice, createSimulatedSources } from './factory.js';
 export type { SimulatedSourcesOptions } from './factory.js';
 export { createGenerator, rampAt, sineAt, stepAt } from './generators.js';
 export type { GeneratedValue, Generator } from './generators.js';
