@@ -25,6 +25,13 @@ export const ErrorCodes = {
   STORE: 'SPB_ERR_STORE',
   /** An operation not allowed in the current lifecycle state (start twice, use after stop). */
   LIFECYCLE: 'SPB_ERR_LIFECYCLE',
+  /**
+   * A source cannot serve its configuration: a NodeId the server does not have, a datatype
+   * without a Sparkplug mapping, an unknown namespace URI, a deadband on a non-numeric variable.
+   */
+  SOURCE: 'SPB_ERR_SOURCE',
+  /** The device refused a write (an NCMD/DCMD value the source passed on). */
+  WRITE: 'SPB_ERR_WRITE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

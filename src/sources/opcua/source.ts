@@ -1,0 +1,334 @@
+/**
+ * An OPC UA server as a Sparkplug device. States (one `#transition` logs and emits each change):
+ *
+ *   idle ─start→ connecting ─→ online ─(lost)→ waiting ─(back-off)→ connecting …
+ *                     │  └──(unreachable)──────→ waiting
+ *                     └──(config error)→ failed          any ─stop→ stopped
+ *
+ * Each `connecting` builds a fresh client, session and subscription, re-resolves the NodeIds
+ * (namespace indexes may change when a server restarts), reads every value and reports it, and
+ * only then goes online, so a DBIRTH after a reconnect carries the server's current values.
+ */
+import { AttributeIds } from 'node-opcua-client';
+import type { ClientSession, DataValue, UserIdentityInfo } from 'node-opcua-client';
+import { pino, type Logger } from 'pino';
+import { ConfigError } from '../../config/error.js';
+import { isNumericType } from '../../config/datatypes.js';
+import type { OpcuaDeviceConfig } from '../../config/opcua.js';
+import { ErrorCodes, SparkplugEncodeError, SparkplugError, isSparkplugError } from '../../errors.js';
+import type { MetricValue } from '../../payload/types.js';
+import { Backoff } from '../../transport/backoff.js';
+import { Quality } from '../types.js';
+import type { ChangeSink, DeviceSource, MetricDefinition, SourceEvents } from '../types.js';
+import { converterFor } from './datatypes.js';
+import type { Converter } from './datatypes.js';
+import { metricDefinition } from './definition.js';
+import { parseNodeId } from './nodeid.js';
+import type { ParsedNodeId } from './nodeid.js';
+import { acquirePki } from './pki.js';
+import type { Pki } from './pki.js';
+import { qualityOf } from './quality.js';
+import { routeLibraryLogs } from './quiet.js';
+import { readBatched, readServerInfo, resolveVariables } from './resolve.js';
+import type { Binding, Resolution } from './resolve.js';
+import { UaConnection, loadIdentity } from './session.js';
+import { Monitor } from './subscription.js';
+import { handleUntrustedServer, isUntrustedServer } from './trust.js';
+import { toVariant } from './write-value.js';
+
+export interface OpcuaSourceOptions {
+  /** The edge's store; the client PKI lives in `<storeDir>/pki`. */
+  readonly storeDir: string;
+  readonly logger?: Logger;
+}
+
+type State = 'idle' | 'connecting' | 'online' | 'waiting' | 'failed' | 'stopped';
+
+/** One connection attempt and what hangs off it. */
+interface Live {
+  readonly conn: UaConnection;
+  session?: ClientSession;
+  monitor?: Monitor;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class OpcuaSource implements DeviceSource {
+  readonly deviceId: string;
+  readonly #config: OpcuaDeviceConfig;
+  readonly #storeDir: string;
+  readonly #log: Logger;
+  readonly #parsed: readonly ParsedNodeId[];
+  readonly #indexByName: ReadonlyMap<string, number>;
+  readonly #listeners = new Set<SourceEvents['connectivity']>();
+  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000, factor: 2, jitter: 'full' });
+  readonly #reportedCertificates = new Set<string>();
+  readonly #closing = new Set<Promise<void>>();
+  #metrics: readonly MetricDefinition[] = [];
+  #bindings: (Binding | undefined)[] = [];
+  #converters: Converter[] = [];
+  #sink: ChangeSink | undefined;
+  #state: State = 'idle';
+  #live: Live | undefined;
+  #pki: Pki | undefined;
+  #identity: UserIdentityInfo | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #attempt: Promise<unknown> | undefined;
+  #failures = 0;
+
+  /** Throws a ConfigError for a NodeId that is not OPC UA syntax (no I/O here). */
+  constructor(config: OpcuaDeviceConfig, opts: OpcuaSourceOptions) {
+    this.deviceId = config.id;
+    this.#config = config;
+    this.#storeDir = opts.storeDir;
+    const logger = opts.logger ?? pino({ enabled: false });
+    routeLibraryLogs(logger);
+    this.#log = logger.child({ device: config.id });
+    const parsed = config.metrics.map((m) => parseNodeId(m.nodeId));
+    const issues = parsed.flatMap((p, i) => ('problem' in p ? [{ path: `metrics[${i}].nodeId`, message: p.problem }] : []));
+    if (issues.length > 0) throw new ConfigError(`device ${config.id}`, issues);
+    this.#parsed = parsed.filter((p): p is ParsedNodeId => !('problem' in p));
+    this.#indexByName = new Map(config.metrics.map((m, i) => [m.name, i]));
+  }
+
+  get metrics(): readonly MetricDefinition[] {
+    return this.#metrics;
+  }
+
+  isOnline(): boolean {
+    return this.#state === 'online';
+  }
+
+  onConnectivity(listener: SourceEvents['connectivity']): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once online, or once the first attempt found the server unreachable (retrying in
+   * the background); rejects with SPB_ERR_SOURCE when the server cannot serve the config.
+   */
+  async start(sink: ChangeSink): Promise<void> {
+    if (this.#state !== 'idle') throw new SparkplugError(ErrorCodes.LIFECYCLE, `OPC UA device ${this.deviceId} was already started`);
+    this.#sink = sink;
+    this.#state = 'connecting';
+    try {
+      this.#pki = await acquirePki(this.#storeDir);
+      this.#identity = await loadIdentity(this.#config);
+    } catch (e) {
+      await this.stop();
+      throw new SparkplugError(ErrorCodes.SOURCE, `device ${this.deviceId}: ${messageOf(e)}`, { cause: e });
+    }
+    const attempt = this.#connect(true);
+    this.#attempt = attempt;
+    const configError = await attempt;
+    if (configError !== undefined) {
+      await this.stop();
+      throw configError;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#transition('stopped');
+    clearTimeout(this.#retryTimer);
+    const live = this.#live;
+    this.#live = undefined;
+    if (live !== undefined) this.#close(live);
+    await this.#attempt;
+    await Promise.all(this.#closing);
+    await this.#pki?.release();
+  }
+
+  async write(name: string, value: MetricValue): Promise<void> {
+    const index = this.#indexByName.get(name);
+    const config = index === undefined ? undefined : this.#config.metrics[index];
+    if (index === undefined || config === undefined) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `device ${this.deviceId} has no metric "${name}"`);
+    const what = `metric "${name}" of device ${this.deviceId} (${config.nodeId})`;
+    if (!config.writable) throw new SparkplugError(ErrorCodes.READ_ONLY, `${what} is read-only`);
+    const session = this.#state === 'online' ? this.#live?.session : undefined;
+    if (session === undefined) throw new SparkplugError(ErrorCodes.NOT_ONLINE, `device ${this.deviceId} is offline`);
+    const binding = this.#bindings[index];
+    if (binding === undefined) throw new SparkplugError(ErrorCodes.WRITE, `${what} is not available on the server`);
+    const variant = toVariant(binding.shape, value);
+    if ('problem' in variant) throw new SparkplugEncodeError(`cannot write ${what}: ${variant.problem}`);
+    let status;
+    try {
+      status = await session.write({ nodeId: binding.nodeId, attributeId: AttributeIds.Value, value: { value: variant } });
+    } catch (e) {
+      throw new SparkplugError(ErrorCodes.WRITE, `the write of ${what} failed: ${messageOf(e)}`, { cause: e });
+    }
+    if (!status.isGood()) throw new SparkplugError(ErrorCodes.WRITE, `device ${this.deviceId} refused the write of ${what}: ${status.name}`);
+  }
+
+  /**
+   * The hot path: every value read or notified. No allocation beyond the value conversion
+   * (arrays, 64-bit beyond 2^53); the converter was chosen when the metric was bound.
+   */
+  readonly #onValue = (index: number, dv: DataValue): void => {
+    const sink = this.#sink;
+    const convert = this.#converters[index];
+    if (sink === undefined || convert === undefined) return;
+    const ts = dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? Date.now();
+    const quality = qualityOf(dv.statusCode.value);
+    // Uncertain values are never reported as good: they are published as STALE, without value.
+    if (quality !== Quality.GOOD) return sink.invalidate(index, quality, dv.statusCode.name, ts);
+    const raw: unknown = dv.value.value;
+    if (raw === null || raw === undefined) return sink.update(index, null, ts);
+    const value = convert(raw);
+    if (value === undefined) sink.invalidate(index, Quality.BAD, 'BadTypeMismatch', ts);
+    else sink.update(index, value, ts);
+  };
+
+  /** One attempt; returns the config error that ends the source, if any. */
+  async #connect(fromStart: boolean): Promise<SparkplugError | undefined> {
+    const pki = this.#pki;
+    const identity = this.#identity;
+    if (pki === undefined || identity === undefined || this.#state === 'stopped') return undefined;
+    this.#transition('connecting');
+    const live: Live = { conn: new UaConnection({ config: this.#config, identity, pki, timeoutMs: REQUEST_TIMEOUT_MS }) };
+    this.#live = live;
+    live.conn.onLost((reason) => this.#onLost(live, reason));
+    try {
+      live.session = await live.conn.open();
+      await this.#serve(live, live.session);
+      if (live.conn.lost) throw new Error('the connection was lost while subscribing');
+      if (this.#stateNow() !== 'connecting') return undefined;
+      this.#backoff.reset();
+      this.#failures = 0;
+      this.#transition('online');
+      return undefined;
+    } catch (e) {
+      if (this.#live === live) this.#live = undefined;
+      this.#close(live);
+      // The state may have changed while awaiting (stop()); TypeScript keeps the earlier narrowing.
+      if (this.#stateNow() === 'stopped') return undefined;
+      if (isSparkplugError(e) && e.code === ErrorCodes.SOURCE) {
+        if (!fromStart) this.#log.error({ err: e }, `${e.message}; the device stays offline`);
+        this.#transition('failed');
+        return e;
+      }
+      const trusted = isUntrustedServer(e) && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates));
+      this.#retry(trusted ? 0 : this.#backoff.next(), messageOf(e), !isUntrustedServer(e));
+      return undefined;
+    }
+  }
+
+  async #serve(live: Live, session: ClientSession): Promise<void> {
+    const info = await readServerInfo(session);
+    const resolution = await resolveVariables(session, this.#parsed, info);
+    if (this.#metrics.length === 0) this.#define(resolution);
+    else this.#rebind(resolution);
+    const bound = this.#bindings.flatMap((b, index) => (b === undefined ? [] : [{ index, nodeId: b.nodeId }]));
+    const values = await readBatched(
+      session,
+      bound.map((b) => ({ nodeId: b.nodeId, attributeId: AttributeIds.Value })),
+      info.maxNodesPerRead,
+    );
+    for (const [k, dv] of values.entries()) {
+      const b = bound[k];
+      if (b !== undefined) this.#onValue(b.index, dv);
+    }
+    live.monitor = new Monitor(session, {
+      publishingIntervalMs: this.#config.publishingIntervalMs,
+      maxMonitoredItemsPerCall: info.maxMonitoredItemsPerCall,
+      onValue: this.#onValue,
+      onRefused: (index, status) => {
+        this.#log.warn({ metric: this.#config.metrics[index]?.name, status }, 'the server refuses to monitor this metric');
+        this.#sink?.invalidate(index, Quality.BAD, status, Date.now());
+      },
+      onSilence: (reason) => live.conn.lose(reason),
+      log: this.#log,
+    });
+    await live.monitor.start(bound.map((b) => ({ ...b, samplingMs: this.#config.metrics[b.index]?.samplingMs ?? this.#config.samplingMs })));
+    this.#log.debug({ metrics: bound.length, subscriptions: live.monitor.subscriptionCount }, 'subscribed');
+  }
+
+  /** First contact: fixes `metrics` for good, or throws one error listing every metric that cannot work. */
+  #define(resolution: Resolution): void {
+    const problems = [...resolution.problems];
+    const metrics: MetricDefinition[] = [];
+    for (const [index, m] of this.#config.metrics.entries()) {
+      const type = resolution.bindings[index]?.shape.type;
+      if (type === undefined) continue;
+      if (m.deadband !== undefined && !isNumericType(type)) problems.push({ index, problem: `a deadband needs a numeric variable, this one is ${type}` });
+      metrics.push(metricDefinition(m, type));
+    }
+    if (problems.length > 0) {
+      const lines = problems
+        .sort((a, b) => a.index - b.index)
+        .map(({ index, problem }) => `metric "${this.#config.metrics[index]?.name}" (${this.#config.metrics[index]?.nodeId}): ${problem}`);
+      const head = `device ${this.deviceId} cannot serve its configuration from ${this.#config.endpoint}`;
+      throw new SparkplugError(ErrorCodes.SOURCE, lines.length === 1 ? `${head}: ${lines[0]}` : [`${head}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
+    }
+    this.#bindings = [...resolution.bindings];
+    this.#converters = resolution.bindings.map((b) => (b === undefined ? () => undefined : converterFor(b.shape)));
+    this.#metrics = metrics;
+  }
+
+  /** After a reconnect `metrics` cannot change: a variable now missing or of another type goes BAD. */
+  #rebind(resolution: Resolution): void {
+    const problems = new Map(resolution.problems.map((p) => [p.index, p.problem]));
+    for (const [index, metric] of this.#metrics.entries()) {
+      const b = resolution.bindings[index];
+      const problem = problems.get(index) ?? (b !== undefined && b.shape.type !== metric.type ? `its type is now ${b.shape.type}, not ${metric.type}` : undefined);
+      if (problem === undefined && b !== undefined) {
+        this.#bindings[index] = b;
+        this.#converters[index] = converterFor(b.shape);
+        continue;
+      }
+      this.#bindings[index] = undefined;
+      this.#log.error({ metric: metric.name, nodeId: this.#config.metrics[index]?.nodeId }, `metric unavailable after reconnecting: ${problem ?? 'unknown'}`);
+      this.#sink?.invalidate(index, Quality.BAD, b === undefined ? 'BadNodeIdUnknown' : 'BadTypeMismatch', Date.now());
+    }
+  }
+
+  #onLost(live: Live, reason: string): void {
+    // While connecting, #connect notices the loss itself.
+    if (this.#live !== live || this.#state !== 'online') return;
+    this.#live = undefined;
+    this.#close(live);
+    this.#log.warn({ endpoint: this.#config.endpoint }, `connection lost: ${reason}`);
+    this.#retry(this.#backoff.next(), reason, false);
+  }
+
+  #retry(delayMs: number, reason: string, warn: boolean): void {
+    if (this.#state === 'stopped') return;
+    this.#failures++;
+    const line = `cannot use ${this.#config.endpoint}: ${reason}; retrying in ${delayMs} ms`;
+    // The first failure of a series is worth a warning; the rest of an outage is debug detail.
+    if (warn && this.#failures === 1) this.#log.warn({ attempt: this.#failures }, line);
+    else this.#log.debug({ attempt: this.#failures }, line);
+    this.#transition('waiting');
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#attempt = this.#connect(false);
+    }, delayMs);
+  }
+
+  #stateNow(): State {
+    return this.#state;
+  }
+
+  #close(live: Live): void {
+    live.monitor?.close();
+    const closing = live.conn.close().finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
+  }
+
+  #transition(to: State): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.#log.debug({ from, to }, 'state');
+    if (to === 'online') this.#log.info({ endpoint: this.#config.endpoint, metrics: this.#metrics.length }, 'online');
+    // Stopping is not the device going away: the edge that stops us publishes its own deaths.
+    if ((from === 'online') !== (to === 'online') && to !== 'stopped') {
+      for (const listener of [...this.#listeners]) listener(to === 'online');
+    }
+  }
+}
