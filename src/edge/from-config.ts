@@ -1,6 +1,7 @@
 /** Wires an EdgeNode from a validated config: MQTT session, bdSeq file, store-and-forward queue, sources. */
 import type { Logger } from 'pino';
 import type { EdgeConfig } from '../config/index.js';
+import { createDeviceSources } from '../sources/from-config.js';
 import { createSimulatedSources } from '../sources/simulated/index.js';
 import { BdSeqStore, ForwardQueue } from '../store/index.js';
 import { MqttSession } from '../transport/index.js';
@@ -23,7 +24,7 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
     ? await ForwardQueue.open({ dir: config.storeDir, maxBytes: sf.maxBytes, flushIntervalMs: sf.flushIntervalMs, logger: log })
     : undefined;
   const simOpts = opts.seed === undefined ? {} : { seed: opts.seed };
-  const devices = createSimulatedSources(config.devices, simOpts);
+  const devices = createDeviceSources(config.devices, { storeDir: config.storeDir, logger: log, ...simOpts });
   const nodeSource =
     config.metrics.length === 0
       ? undefined
