@@ -5,11 +5,13 @@
 import { runCodecBench } from './codec.js';
 import { runEdgeBench } from './edge.js';
 import { runHostBench } from './host.js';
+import { runOpcuaBench } from './opcua.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   codec: runCodecBench,
   edge: runEdgeBench,
   host: runHostBench,
+  opcua: runOpcuaBench,
 };
 
 async function main(names: string[]): Promise<void> {
