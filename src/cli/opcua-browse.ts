@@ -27,7 +27,7 @@ import {
 } from 'node-opcua-client';
 import type { ClientSession, UserIdentityInfo } from 'node-opcua-client';
 import type { Logger } from 'pino';
-import { deviceIdSchema } from '../config/ids.js';
+import { opcuaDeviceSchema } from '../config/opcua.js';
 import { createLogger } from './logger.js';
 import type { LogLevel } from './logger.js';
 import { classify } from './opcua-classify.js';
@@ -75,6 +75,23 @@ function isStringArray(value: unknown): value is string[] {
 function oneLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return (/Err = \((.*)\)/s.exec(message)?.[1] ?? message).replace(/\s+/g, ' ').trim();
+}
+
+const FLAGS: Readonly<Record<string, string>> = { id: '--device-id', endpoint: '--endpoint', securityPolicy: '--security-policy', username: '--username' };
+
+/** The device schema judges the options before any connection; a stand-in metric fills the rest. */
+function checkOptions(o: BrowseOptions): void {
+  const result = opcuaDeviceSchema.safeParse({
+    id: o.deviceId ?? 'browse',
+    source: 'opcua',
+    endpoint: o.endpoint,
+    securityMode: o.securityMode,
+    securityPolicy: o.securityPolicy,
+    ...(o.username === undefined ? {} : { username: o.username }),
+    metrics: [{ name: 'm', nodeId: 'i=1' }],
+  });
+  const issue = result.error?.issues[0];
+  if (issue !== undefined) throw new Error(`${FLAGS[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
 }
 
 function identity(o: BrowseOptions): UserIdentityInfo {
@@ -153,12 +170,7 @@ async function browseServer(session: ClientSession, client: OPCUAClient, o: Brow
 export async function opcuaBrowseCommand(o: BrowseOptions): Promise<void> {
   const log = createLogger(o.logLevel, 'sparkstate-opcua-browse');
   quietNodeOpcua(log);
-  if ((o.securityMode === 'None') !== (o.securityPolicy === 'None')) {
-    throw new Error(`--security-mode ${o.securityMode} needs ${o.securityMode === 'None' ? '--security-policy None' : 'a --security-policy other than None'}`);
-  }
-  if (o.deviceId !== undefined && !deviceIdSchema.safeParse(o.deviceId).success) {
-    throw new Error(`--device-id ${o.deviceId}: must not be empty nor contain '/', '+', '#' (it becomes one MQTT topic level)`);
-  }
+  checkOptions(o);
   const userIdentity = identity(o);
   // Without --pki: a throw-away PKI, so node-opcua writes no certificate under $HOME.
   const pki = o.pki ?? (await mkdtemp(join(tmpdir(), 'sparkstate-opcua-')));

@@ -29,7 +29,7 @@ const MAPPABLE = new Set<number>([
 ]);
 /** ns=0;i=29: enumerations travel as Int32. */
 const ENUMERATION = 29;
-/** ns=0;i=29 is the highest built-in id; anything else in namespace 0 is a subtype. */
+/** Built-in ids end at Enumeration; a higher ns=0 id is a subtype. */
 const LAST_BUILTIN = ENUMERATION;
 /** Guards against a supertype cycle in a broken server. */
 const MAX_HOPS = 32;
@@ -118,14 +118,14 @@ export async function classify(
     variables.flatMap((v) => attributes.map((attributeId) => ({ nodeId: v.nodeId, attributeId }))),
     limits,
   );
-  const row = (i: number) => values.slice(i * attributes.length, (i + 1) * attributes.length).map(goodValue);
-  const dataTypes = variables.map((_, i) => row(i)[0]).filter((t): t is NodeId => t instanceof NodeId);
+  const rows = variables.map((_, i) => values.slice(i * attributes.length, (i + 1) * attributes.length).map(goodValue));
+  const dataTypes = rows.map((r) => r[0]).filter((t): t is NodeId => t instanceof NodeId);
   const verdicts = await resolveDataTypes(session, dataTypes, limits, log);
 
   const metrics: Metric[] = [];
   const skipped: Skipped[] = [];
   variables.forEach((node, i) => {
-    const [dataType, rank, accessLevel, userAccessLevel] = row(i);
+    const [dataType, rank, accessLevel, userAccessLevel] = rows[i] ?? [];
     // The user's rights when the server tells them, else the variable's own.
     const access = typeof userAccessLevel === 'number' ? userAccessLevel : typeof accessLevel === 'number' ? accessLevel : 0;
     const reason = dataTypeProblem(dataType, verdicts) ?? valueRankProblem(rank) ?? ((access & CURRENT_READ) === 0 ? 'not readable (no CurrentRead access)' : undefined);
