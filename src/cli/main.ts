@@ -1,18 +1,27 @@
 #!/usr/bin/env node
 /** The `sparkstate` command. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { logLevelSchema } from '../config/common.js';
+import { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from '../config/opcua.js';
 import { isSparkplugError } from '../errors.js';
 import { decodeCommand } from './decode-command.js';
 import { demoCommand } from './demo.js';
 import { edgeCommand } from './edge-command.js';
 import { hostCommand } from './host-command.js';
 import { createLogger } from './logger.js';
+import type { BrowseOptions } from './opcua-browse.js';
 import { runUntilSignal } from './signals.js';
 import { startSniffer } from './sniff.js';
 
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = integer(value);
+  if (n === 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
@@ -58,6 +67,26 @@ program
   .argument('[hex]', 'payload bytes as hex')
   .option('-f, --file <file>', 'read raw payload bytes from a file')
   .action((hex: string | undefined, o: { file?: string }) => decodeCommand(hex, o));
+
+const opcua = program.command('opcua').description('OPC UA tools');
+
+opcua
+  .command('browse')
+  .description('walk an OPC UA server and print a devices: block for the edge config (YAML on stdout)')
+  .requiredOption('-e, --endpoint <url>', 'server endpoint, e.g. opc.tcp://plc:4840')
+  .option('--root <nodeId>', 'where to start (any NodeId form, nsu= too)', 'i=85')
+  .option('--depth <levels>', 'levels below the root to walk', positive, 10)
+  .option('--device-id <id>', 'device id (default: from the root browse name or the server application name)')
+  .option('--username <user>', 'user name; the password comes from SPARKSTATE_OPCUA_PASSWORD')
+  .addOption(new Option('--security-mode <mode>', 'message security mode').choices(OPCUA_SECURITY_MODES).default('None'))
+  .addOption(new Option('--security-policy <policy>', 'security policy').choices(OPCUA_SECURITY_POLICIES).default('None'))
+  .option('--pki <dir>', 'client PKI folder to keep (default: a temporary one, removed at exit)')
+  .addOption(new Option('--log-level <level>', 'stderr log level').choices(logLevelSchema.unwrap().options).default('info'))
+  .action(async (o: BrowseOptions) => {
+    // Loaded on demand: node-opcua is heavy and prints on load, which other commands must not pay for.
+    const { opcuaBrowseCommand } = await import('./opcua-browse.js');
+    await opcuaBrowseCommand(o);
+  });
 
 program.parseAsync().catch((e: unknown) => {
   const code = isSparkplugError(e) ? `${e.code}: ` : '';
