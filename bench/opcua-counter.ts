@@ -2,7 +2,8 @@
  * The OPC UA benchmark's ceiling: a plain node-opcua client that subscribes to the same variables
  * the edge does (one ClientMonitoredItemGroup, the same sampling and publishing intervals) and only
  * counts the notifications. Run as its own process: `node opcua-counter.js <endpoint> <count> <publishingMs>`.
- * Prints `ready` once subscribed, then `count <n>` whenever it gets a line on stdin.
+ * Prints `ready` once subscribed, then `count <n> <mean latency ms>` whenever it gets a line on
+ * stdin (latency: arrival − source timestamp of the first variable's values since the last line).
  */
 import { createInterface } from 'node:readline';
 import { OPCUACertificateManager } from 'node-opcua';
@@ -24,11 +25,20 @@ const subscription = await session.createSubscription2({
   priority: 1,
 });
 const items = Array.from({ length: Number(countArg) }, (_, i) => ({ nodeId: `ns=1;s=${bulkName(i)}`, attributeId: AttributeIds.Value }));
-const group = ClientMonitoredItemGroup.create(subscription, items, { samplingInterval: 0, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
+const group = ClientMonitoredItemGroup.create(subscription, items, { samplingInterval: 0, queueSize: 10, discardOldest: true }, TimestampsToReturn.Both);
 let notifications = 0;
-group.on('changed', () => {
+let latencySum = 0;
+let latencyCount = 0;
+group.on('changed', (_item, dataValue, position) => {
   notifications++;
+  if (position !== 0) return;
+  latencySum += Date.now() - (dataValue.sourceTimestamp?.getTime() ?? Date.now());
+  latencyCount++;
 });
 await new Promise<void>((resolve) => group.once('initialized', () => resolve()));
 process.stdout.write('ready\n');
-createInterface({ input: process.stdin }).on('line', () => process.stdout.write(`count ${notifications}\n`));
+createInterface({ input: process.stdin }).on('line', () => {
+  process.stdout.write(`count ${notifications} ${latencyCount === 0 ? NaN : latencySum / latencyCount}\n`);
+  latencySum = 0;
+  latencyCount = 0;
+});

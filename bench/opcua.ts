@@ -52,7 +52,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface Tally {
   delivered(): Promise<number>;
   /** Mean latency (arrival − source timestamp) of the metrics that arrived since the last call. */
-  takeLatency(): number;
+  takeLatency(): Promise<number>;
 }
 
 async function measure(proc: ChildProcess, tally: Tally, server: OpcuaTestServer, items: number, warmupMs: number, runMs: number): Promise<Sample> {
@@ -62,13 +62,13 @@ async function measure(proc: ChildProcess, tally: Tally, server: OpcuaTestServer
   const s0 = procStat(pid);
   const d0 = await tally.delivered();
   const k0 = (await server.bulkStats()).ticks;
-  tally.takeLatency();
+  await tally.takeLatency();
   await sleep(1000);
-  const latencyStartMs = tally.takeLatency();
+  const latencyStartMs = await tally.takeLatency();
   await sleep(Math.max(0, runMs - 2000));
-  tally.takeLatency();
+  await tally.takeLatency();
   await sleep(1000);
-  const latencyEndMs = tally.takeLatency();
+  const latencyEndMs = await tally.takeLatency();
   const s1 = procStat(pid);
   const d1 = await tally.delivered();
   const k1 = (await server.bulkStats()).ticks;
@@ -88,21 +88,23 @@ async function runCounter(server: OpcuaTestServer, items: number, intervalMs: nu
   const proc = spawn(process.execPath, [COUNTER, server.endpoint, String(items), String(intervalMs), join(dir, 'counter-pki')], { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
     const lines = createInterface({ input: proc.stdout });
-    const waiting: ((n: number) => void)[] = [];
+    const waiting: ((reply: [number, number]) => void)[] = [];
     const ready = new Promise<void>((resolve) =>
       lines.on('line', (line) => {
-        if (line === 'ready') resolve();
-        else if (line.startsWith('count ')) waiting.shift()?.(Number(line.slice(6)));
+        const [word, count, latency] = line.split(' ');
+        if (word === 'ready') resolve();
+        else if (word === 'count') waiting.shift()?.([Number(count), Number(latency)]);
       }),
     );
     await ready;
+    const ask = (): Promise<[number, number]> =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        proc.stdin?.write('\n');
+      });
     const tally: Tally = {
-      delivered: () =>
-        new Promise((resolve) => {
-          waiting.push(resolve);
-          proc.stdin?.write('\n');
-        }),
-      takeLatency: () => Number.NaN, // the counter does not look at values
+      delivered: async () => (await ask())[0],
+      takeLatency: async () => (await ask())[1],
     };
     return await measure(proc, tally, server, items, warmupMs, runMs);
   } finally {
@@ -151,7 +153,7 @@ async function runEdge(server: OpcuaTestServer, brokerUrl: string, items: number
   try {
     const tally: Tally = {
       delivered: async () => delivered,
-      takeLatency: () => {
+      takeLatency: async () => {
         const mean = latencyCount === 0 ? Number.NaN : latencySum / latencyCount;
         latencySum = 0;
         latencyCount = 0;

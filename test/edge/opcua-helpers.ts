@@ -76,6 +76,17 @@ export function spawnEdge(s: Scope, configFile: string): EdgeProcess {
   return { exited, stderr: () => stderr };
 }
 
+/** Runs the CLI to its end: exit code, stdout and stderr. */
+export async function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}
+
 const SCALAR_TYPES: Record<string, string> = {
   Boolean: 'Boolean',
   SByte: 'Int8',

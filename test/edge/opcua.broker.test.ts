@@ -13,7 +13,7 @@ import { startOpcuaServer } from '../helpers/opcua-server.js';
 import { OPCUA_VARIABLES, opcuaVariable, type OpcuaTestVariable } from '../helpers/opcua-variables.js';
 import { waitUntil } from '../helpers/wait.js';
 import { lifo } from '../host/broker-helpers.js';
-import { edgeYaml, expectedType, expectedValue, normalise, spawnEdge, writeTemp } from './opcua-helpers.js';
+import { edgeYaml, expectedType, expectedValue, normalise, runCli, spawnEdge, writeTemp } from './opcua-helpers.js';
 
 const G = 'Plant';
 const N = 'Line1';
@@ -177,4 +177,24 @@ test('OPC UA start-up errors: a missing NodeId and an unmapped DataType stop the
   assert.match(err, /ns=1;s=Press\.NoSuchThing/);
   assert.match(err, /ns=1;s=Press\.Structure/);
   assert.ok(!observer.messages.some((m) => m.topic.includes('BIRTH')), 'no birth went out');
+});
+
+test('sparkstate opcua browse: its devices block, saved as is below mqtt/sparkplug keys, runs as an edge config and births every variable it found', async (t) => {
+  const s = lifo(t);
+  const broker = await startMosquitto();
+  s.after(() => broker.dispose());
+  const server = await startOpcuaServer();
+  s.after(() => server.dispose());
+  const observer = await startObserver(broker.url);
+  s.after(() => observer.close());
+  const browse = await runCli(['opcua', 'browse', '--endpoint', server.endpoint, '--root', 'ns=1;s=Plant.Press']);
+  assert.equal(browse.code, 0, browse.stderr);
+  const names = [...browse.stdout.matchAll(/name: ([^,]+),/g)].map((m) => m[1]);
+  assert.ok(names.length >= 8, browse.stdout);
+  const header = [`mqtt: { servers: [${JSON.stringify(broker.url)}] }`, `sparkplug: { groupId: ${G}, edgeNodeId: ${N} }`, 'scanIntervalMs: 100', 'storeDir: ./store', ''].join('\n');
+  const edge = spawnEdge(s, writeTemp(s, header + browse.stdout));
+  const birth = await observer.waitFor((m) => m.topic === topic('DBIRTH'), 20_000).catch((e: unknown) => assert.fail(`${String(e)}\n${edge.stderr()}`));
+  assert.deepEqual(metricsOf(birth).map((m) => m.name).sort(), [...names].sort());
+  const speed = metricsOf(birth).find((m) => m.name === 'Speed');
+  assert.equal(speed?.value, opcuaVariable('Press.Speed').initial);
 });

@@ -107,7 +107,7 @@ export class Monitor {
     const group = ClientMonitoredItemGroup.create(
       subscription,
       batch.map((v) => ({ nodeId: v.nodeId, attributeId: AttributeIds.Value })),
-      { samplingInterval: first.samplingMs, queueSize: 1, discardOldest: true },
+      { samplingInterval: first.samplingMs, queueSize: queueSize(first.samplingMs, this.#options.publishingIntervalMs), discardOldest: true },
       TimestampsToReturn.Both,
     );
     const onValue = this.#options.onValue;
@@ -142,6 +142,15 @@ export class Monitor {
     this.#closed = true;
     clearInterval(this.#watchdog);
   }
+}
+
+/**
+ * Room on the server for every value sampled between two publishes: with a queue of one, a value
+ * that changes twice within a publishing interval would lose the first change. Sampling on every
+ * change (0) gets room for ten.
+ */
+export function queueSize(samplingMs: number, publishingIntervalMs: number): number {
+  return samplingMs <= 0 ? 10 : Math.min(100, Math.ceil(publishingIntervalMs / samplingMs) + 1);
 }
 
 /** Batches of at most `size` variables sharing one sampling interval, in config order within each. */
