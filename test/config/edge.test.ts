@@ -34,6 +34,11 @@ describe('edge config: valid files', () => {
   });
 });
 
+/** An edge config with one OPC UA device: `head` holds its keys after id/source, then the metrics. */
+function opcuaDevice(head: string, ...metrics: string[]): string {
+  return `${MINIMAL_EDGE}devices:\n  - id: Press\n    source: opcua\n    ${head}\n    metrics:\n${metrics.map((m) => `      - ${m}\n`).join('')}`;
+}
+
 describe('edge config: every problem names its key path', () => {
   const cases: [string, string, RegExp][] = [
     ['unknown key (typo)', MINIMAL_EDGE + 'scanIntervallMs: 5\n', /edge\.yaml: scanIntervallMs: unknown key; did you mean "scanIntervalMs"\?/],
@@ -57,6 +62,11 @@ describe('edge config: every problem names its key path', () => {
     ['duplicate metric names', edgeWithMetrics('{ name: A, type: Double, generator: counter }', '{ name: A, type: Double, generator: counter }'), /devices\[0\]\.metrics\[1\]\.name: duplicate metric name "A"/],
     ['deadband on a string', edgeWithMetrics('{ name: A, type: String, generator: constant, value: x, deadband: { absolute: 1 } }'), /metrics\[0\]\.deadband: a deadband applies to numeric datatypes only/],
     ['bulk with min >= max', MINIMAL_EDGE + 'devices: [{ bulk: { devices: 2, metrics: 2, min: 3, max: 1 } }]\n', /devices\[0\]\.bulk\.min: min \(3\) must be less than max/],
+    ['OPC UA: not an opc.tcp endpoint', opcuaDevice('endpoint: http://plc', '{ name: A, nodeId: "ns=1;s=A" }'), /devices\[0\]\.endpoint: expected an opc\.tcp:\/\/ URL/],
+    ['OPC UA: a type key (the server says the type)', opcuaDevice('endpoint: opc.tcp://plc:4840', '{ name: A, nodeId: "ns=1;s=A", type: Double }'), /devices\[0\]\.metrics\[0\]\.type: unknown key/],
+    ['OPC UA: security mode without a policy', opcuaDevice('endpoint: opc.tcp://plc:4840\n    securityMode: SignAndEncrypt', '{ name: A, nodeId: "ns=1;s=A" }'), /devices\[0\]\.securityPolicy: securityMode SignAndEncrypt needs a securityPolicy other than None/],
+    ['OPC UA: duplicate metric names', opcuaDevice('endpoint: opc.tcp://plc:4840', '{ name: A, nodeId: "ns=1;s=A" }', '{ name: A, nodeId: "ns=1;s=B" }'), /devices\[0\]\.metrics\[1\]\.name: duplicate metric name "A"/],
+    ['OPC UA: certificate without key', opcuaDevice('endpoint: opc.tcp://plc:4840\n    certificate: user.pem', '{ name: A, nodeId: "ns=1;s=A" }'), /devices\[0\]\.privateKey: certificate and privateKey must be given together/],
   ];
   for (const [name, text, expected] of cases) {
     it(name, async () => {

@@ -20,6 +20,15 @@ describe('shipped example configs', () => {
     assert.equal(c.devices.length, 100);
     assert.ok(c.devices.every((d) => d.metrics.length === 50));
   });
+  it('config/edge.opcua.example.yaml loads; the OPC UA password comes from the device variable before the general one', async () => {
+    const env = { SPARKSTATE_OPCUA_PASSWORD: 'general', SPARKSTATE_OPCUA_PASSWORD_PRESS: 'press-only' };
+    const c = await loadEdgeConfig(join(examples, 'edge.opcua.example.yaml'), env);
+    const press = c.devices[0];
+    assert.equal(press?.source, 'opcua');
+    assert.equal(press.source === 'opcua' ? press.password : undefined, 'press-only');
+    const general = await loadEdgeConfig(join(examples, 'edge.opcua.example.yaml'), { SPARKSTATE_OPCUA_PASSWORD: 'general' });
+    assert.equal(general.devices[0]?.source === 'opcua' ? general.devices[0].password : undefined, 'general');
+  });
   it('config/host.example.yaml loads', async () => {
     const c = await loadHostConfig(join(examples, 'host.example.yaml'), {});
     assert.equal(c.sparkplug.hostId, 'scada');
