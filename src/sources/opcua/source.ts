@@ -18,6 +18,7 @@ import type { OpcuaDeviceConfig } from '../../config/opcua.js';
 import { ErrorCodes, SparkplugEncodeError, SparkplugError, isSparkplugError } from '../../errors.js';
 import type { MetricValue } from '../../payload/types.js';
 import { Backoff } from '../../transport/backoff.js';
+import type { BackoffOptions } from '../../transport/backoff.js';
 import { Quality } from '../types.js';
 import type { ChangeSink, DeviceSource, MetricDefinition, SourceEvents } from '../types.js';
 import { converterFor } from './datatypes.js';
@@ -40,6 +41,8 @@ export interface OpcuaSourceOptions {
   /** The edge's store; the client PKI lives in `<storeDir>/pki`. */
   readonly storeDir: string;
   readonly logger?: Logger;
+  /** Reconnect back-off: 500 ms doubling to 10 s with full jitter unless given (tests shorten it). */
+  readonly reconnect?: Partial<Pick<BackoffOptions, 'initialMs' | 'maxMs'>>;
 }
 
 type State = 'idle' | 'connecting' | 'online' | 'waiting' | 'failed' | 'stopped';
@@ -65,7 +68,7 @@ export class OpcuaSource implements DeviceSource {
   readonly #parsed: readonly ParsedNodeId[];
   readonly #indexByName: ReadonlyMap<string, number>;
   readonly #listeners = new Set<SourceEvents['connectivity']>();
-  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000, factor: 2, jitter: 'full' });
+  readonly #backoff: Backoff;
   readonly #reportedCertificates = new Set<string>();
   readonly #closing = new Set<Promise<void>>();
   #metrics: readonly MetricDefinition[] = [];
@@ -85,6 +88,7 @@ export class OpcuaSource implements DeviceSource {
     this.deviceId = config.id;
     this.#config = config;
     this.#storeDir = opts.storeDir;
+    this.#backoff = new Backoff({ initialMs: 500, maxMs: 10_000, ...opts.reconnect, factor: 2, jitter: 'full' });
     const logger = opts.logger ?? pino({ enabled: false });
     routeLibraryLogs(logger);
     this.#log = logger.child({ device: config.id });
