@@ -189,7 +189,7 @@ export class OpcuaSource implements DeviceSource {
   };
 
   /** One attempt; returns the config error that ends the source, if any. */
-  async #connect(fromStart: boolean): Promise<SparkplugError | undefined> {
+  async #connect(fromStart: boolean, retryingTrusted = false): Promise<SparkplugError | undefined> {
     const pki = this.#pki;
     const identity = this.#identity;
     if (pki === undefined || identity === undefined || this.#state === 'stopped') return undefined;
@@ -216,8 +216,12 @@ export class OpcuaSource implements DeviceSource {
         this.#transition('failed');
         return e;
       }
-      const trusted = isUntrustedServer(e) && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates));
-      this.#retry(trusted ? 0 : this.#backoff.next(), messageOf(e), !isUntrustedServer(e));
+      const untrusted = isUntrustedServer(e);
+      // A certificate trusted just now (acceptUnknownServerCertificate) deserves an immediate second try.
+      if (untrusted && !retryingTrusted && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates))) {
+        return this.#connect(fromStart, true);
+      }
+      this.#retry(this.#backoff.next(), messageOf(e), !untrusted);
       return undefined;
     }
   }

@@ -8,6 +8,11 @@ import type { SinkEvent } from './helpers.js';
 
 const METRICS = [metric('Setpoint', 'ns=1;s=Press.Setpoint', { writable: true }), metric('Counter', 'ns=1;s=Press.Counter')];
 
+/** Sockets and timers of this process (the test servers are child processes). */
+function resources(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+}
+
 function connectivity(events: readonly SinkEvent[]): boolean[] {
   return events.flatMap((e) => (e.kind === 'connectivity' ? [e.online] : []));
 }
@@ -50,9 +55,16 @@ describe('OpcuaSource reconnects', () => {
     assert.equal(await server.read('Press.Setpoint'), 12);
   });
 
-  it('resolves start() when the server is unreachable and comes online when it appears; a config error found then is logged', async (t) => {
+  it('resolves start() when the server is unreachable and comes online when it appears; a config error found then is logged; stop() leaves no socket or timer', async (t) => {
     const port = await freePort();
     const endpoint = `opc.tcp://127.0.0.1:${port}`;
+    const baseline = resources();
+    // Stopped while waiting to retry: the retry timer goes too.
+    const early = makeSource(t, deviceConfig(endpoint, METRICS));
+    await early.source.start(early.sink);
+    await early.source.stop();
+    // A refused socket is closed by libuv on the next loop turn, hence a short wait.
+    await waitFor(() => resources() <= baseline, `resources back to ${baseline}: ${process.getActiveResourcesInfo().join(',')}`, 1_000);
     const { source, sink, lines } = makeSource(t, deviceConfig(endpoint, METRICS));
     const broken = makeSource(t, deviceConfig(endpoint, [metric('Missing', 'ns=1;s=Press.Missing')]));
     const started = Date.now();
@@ -78,22 +90,12 @@ describe('OpcuaSource reconnects', () => {
     assert.match(error?.msg ?? '', /metric "Missing" \(ns=1;s=Press\.Missing\): the server has no such node/);
     assert.equal(broken.source.isOnline(), false);
     assert.deepEqual(connectivity(broken.sink.events), []);
+
+    assert.ok(resources() > baseline);
+    await source.stop();
+    await broken.source.stop();
+    // node-opcua leaves one 100 ms timer behind a CloseSecureChannel; nothing of ours stays.
+    await waitFor(() => resources() <= baseline, `resources back to ${baseline}: ${process.getActiveResourcesInfo().join(',')}`, 1_000);
   });
 
-  it('stop() closes every socket and timer it opened', async (t) => {
-    const server = await startOpcuaServer();
-    t.after(() => server.dispose());
-    const count = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
-    const baseline = count();
-    const { source, sink } = makeSource(t, deviceConfig(server.endpoint, METRICS));
-    await source.start(sink);
-    assert.ok(count() > baseline);
-    await source.stop();
-    await waitFor(() => count() <= baseline, `resources back to ${baseline} (now ${count()}: ${process.getActiveResourcesInfo().join(',')})`, 3_000);
-    // Stopped while waiting to retry: the retry timer goes too.
-    const other = makeSource(t, deviceConfig(`opc.tcp://127.0.0.1:${await freePort()}`, METRICS));
-    await other.source.start(other.sink);
-    await other.source.stop();
-    await waitFor(() => count() <= baseline, `resources back to ${baseline} after a stopped retry`, 3_000);
-  });
 });
