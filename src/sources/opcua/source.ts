@@ -30,7 +30,7 @@ import { routeLibraryLogs } from './quiet.js';
 import { readBatched, readServerInfo, resolveVariables } from './resolve.js';
 import { UaConnection, loadIdentity } from './session.js';
 import { Monitor } from './subscription.js';
-import { handleUntrustedServer, isUntrustedServer } from './trust.js';
+import { describeFailure, handleUntrustedServer, isUntrustedServer } from './trust.js';
 import { toVariant } from './write-value.js';
 
 export interface OpcuaSourceOptions {
@@ -114,7 +114,7 @@ export class OpcuaSource implements DeviceSource {
   async start(sink: ChangeSink): Promise<void> {
     if (this.#state !== 'idle') throw new SparkplugError(ErrorCodes.LIFECYCLE, `OPC UA device ${this.deviceId} was already started`);
     this.#sink = sink;
-    this.#state = 'connecting';
+    this.#transition('connecting');
     try {
       this.#pki = await acquirePki(this.#storeDir);
       this.#identity = await loadIdentity(this.#config);
@@ -216,7 +216,7 @@ export class OpcuaSource implements DeviceSource {
       if (untrusted && !retryingTrusted && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates))) {
         return this.#connect(fromStart, true);
       }
-      this.#retry(this.#backoff.next(), messageOf(e), !untrusted);
+      this.#retry(this.#backoff.next(), describeFailure(e, pki), !untrusted);
       return undefined;
     }
   }

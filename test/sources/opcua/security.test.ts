@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { UserTokenType } from 'node-opcua-client';
+import { loadIdentity } from '../../../src/sources/opcua/session.js';
 import { startOpcuaServer } from '../../helpers/opcua-server.js';
 import type { OpcuaTestServer } from '../../helpers/opcua-server.js';
 import { LEVEL, deviceConfig, makeSource, metric, waitFor } from './helpers.js';
@@ -90,5 +92,20 @@ describe('OpcuaSource security', () => {
     assert.equal(stdout + stderr, '', 'no console output');
     assert.deepEqual(readdirSync(home), ['probe']);
     assert.ok(existsSync(join(store, 'pki', 'own', 'certs', 'client_certificate.pem')));
+  });
+
+  it('reads an X.509 user identity from PEM files (certificate as DER, key as PEM)', async (t) => {
+    const { source, sink, storeDir } = makeSource(t, deviceConfig(server.endpoint, METRICS, { ...SECURE, acceptUnknownServerCertificate: true }));
+    await source.start(sink);
+    // The client's own certificate and key serve as a user certificate here.
+    const certificate = join(storeDir, 'pki', 'own', 'certs', 'client_certificate.pem');
+    const privateKey = join(storeDir, 'pki', 'own', 'private', 'private_key.pem');
+    const { username: _u, password: _p, ...rest } = deviceConfig(server.endpoint, METRICS, SECURE);
+    const identity = await loadIdentity({ ...rest, certificate, privateKey });
+    assert.equal(identity.type, UserTokenType.Certificate);
+    assert.ok(identity.type === UserTokenType.Certificate && identity.certificateData[0] === 0x30, 'DER starts with a SEQUENCE');
+    assert.match(String(identity.type === UserTokenType.Certificate ? identity.privateKey : ''), /-----BEGIN (RSA )?PRIVATE KEY-----/);
+    assert.deepEqual(await loadIdentity(rest), { type: UserTokenType.Anonymous });
+    assert.deepEqual(await loadIdentity({ ...rest, username: 'op' }), { type: UserTokenType.UserName, userName: 'op', password: '' });
   });
 });
