@@ -1,5 +1,7 @@
 /** Shared parts of the OPC UA source tests: a recording sink, a captured logger, a source factory. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -19,13 +21,17 @@ export type SinkEvent =
 /** Records every call, and the source's connectivity events, in one ordered list. */
 export class RecordingSink implements ChangeSink {
   readonly events: SinkEvent[] = [];
+  /** Last value per metric (undefined after an invalidation), so bulk tests poll cheaply. */
+  readonly #latest = new Map<number, MetricValue | undefined>();
 
   update(index: number, value: MetricValue, timestamp: number): void {
     this.events.push({ kind: 'update', index, value, timestamp });
+    this.#latest.set(index, value);
   }
 
   invalidate(index: number, quality: BadQuality, status: string, timestamp: number): void {
     this.events.push({ kind: 'invalidate', index, quality, status, timestamp });
+    this.#latest.set(index, undefined);
   }
 
   connectivity(online: boolean): void {
@@ -37,10 +43,9 @@ export class RecordingSink implements ChangeSink {
     return this.events.filter((e) => e.kind !== 'connectivity' && e.index === index);
   }
 
-  /** The last reported value of metric `index` (undefined: none yet). */
+  /** The last reported value of metric `index` (undefined: none yet, or invalidated since). */
   value(index: number): MetricValue | undefined {
-    const last = this.of(index).at(-1);
-    return last?.kind === 'update' ? last.value : undefined;
+    return this.#latest.get(index);
   }
 }
 
@@ -103,4 +108,65 @@ export function makeSource(t: TestContext, config: OpcuaDeviceConfig, storeDir?:
 
 export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   await waitUntil(cond, timeoutMs, what, 10);
+}
+
+export interface Partition {
+  readonly port: number;
+  /** Both directions stop carrying, sockets stay open: a cable pulled somewhere between. */
+  cut(): void;
+  /** The link carries again; connections opened before the cut are reset, as routers do. */
+  heal(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP pass-through that can go silent in both directions (test/helpers/proxy.ts only holds
+ * the client side, and the server still answers the requests it queued).
+ */
+export async function startPartition(targetPort: number): Promise<Partition> {
+  const pairs = new Set<[Socket, Socket]>();
+  let cut = false;
+  const server = createServer((inbound) => {
+    const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
+    const pair: [Socket, Socket] = [inbound, outbound];
+    pairs.add(pair);
+    const teardown = (): void => {
+      pairs.delete(pair);
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', teardown).on('close', teardown);
+    outbound.on('error', teardown).on('close', teardown);
+    if (cut) return;
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('partition proxy: no TCP address');
+  return {
+    port: address.port,
+    cut() {
+      cut = true;
+      for (const [inbound, outbound] of pairs) {
+        inbound.unpipe(outbound);
+        outbound.unpipe(inbound);
+        inbound.pause();
+        outbound.pause();
+      }
+    },
+    heal() {
+      cut = false;
+      for (const [inbound, outbound] of pairs) {
+        inbound.destroy();
+        outbound.destroy();
+      }
+    },
+    close() {
+      for (const [inbound, outbound] of pairs) {
+        inbound.destroy();
+        outbound.destroy();
+      }
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

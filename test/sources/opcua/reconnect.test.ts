@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { freePort } from '../../helpers/mosquitto.js';
 import { startOpcuaServer } from '../../helpers/opcua-server.js';
-import { LEVEL, deviceConfig, makeSource, metric, waitFor } from './helpers.js';
+import { LEVEL, deviceConfig, makeSource, metric, startPartition, waitFor } from './helpers.js';
 import type { SinkEvent } from './helpers.js';
 
 const METRICS = [metric('Setpoint', 'ns=1;s=Press.Setpoint', { writable: true }), metric('Counter', 'ns=1;s=Press.Counter')];
@@ -53,6 +53,30 @@ describe('OpcuaSource reconnects', () => {
     await waitFor(() => sink.of(1).length > before + 2, 'Counter notifications after the restart');
     await source.write('Setpoint', 12);
     assert.equal(await server.read('Press.Setpoint'), 12);
+  });
+
+  it('goes offline within seconds when the network stops carrying (no TCP close), and comes back', async (t) => {
+    const server = await startOpcuaServer();
+    const link = await startPartition(server.port);
+    t.after(async () => {
+      await link.close();
+      await server.dispose();
+    });
+    // The device default publishing interval (500 ms): keep-alives every 1.5 s, silence limit 4 s.
+    const { source, sink, lines } = makeSource(t, deviceConfig(`opc.tcp://127.0.0.1:${link.port}`, METRICS, { publishingIntervalMs: 500 }));
+    await source.start(sink);
+    assert.equal(source.isOnline(), true);
+    const cutAt = Date.now();
+    link.cut();
+    await waitFor(() => !source.isOnline(), 'offline while the link is silent', 8_000);
+    const offlineMs = Date.now() - cutAt;
+    assert.ok(offlineMs < 6_000, `offline after ${offlineMs} ms`);
+    assert.ok(lines.some((l) => l.level === LEVEL.warn && /connection lost: no response from the server for \d+ ms/.test(l.msg)));
+    link.heal();
+    const healedAt = Date.now();
+    await waitFor(() => source.isOnline(), 'online again', 10_000);
+    t.diagnostic(`offline ${offlineMs} ms after the cut, online ${Date.now() - healedAt} ms after healing`);
+    assert.deepEqual(connectivity(sink.events), [true, false, true]);
   });
 
   it('resolves start() when the server is unreachable and comes online when it appears; a config error found then is logged; stop() leaves no socket or timer', async (t) => {
