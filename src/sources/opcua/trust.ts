@@ -30,8 +30,9 @@ export async function handleUntrustedServer(config: OpcuaDeviceConfig, pki: Pki,
   const trustedDir = join(pki.dir, 'trusted', 'certs');
   const chain = await fetchServerCertificate(config.endpoint, pki).catch(() => undefined);
   if (chain === undefined) {
-    if (!reported.has('')) log.error(`the server certificate of ${config.endpoint} is not trusted: move its file from ${join(pki.dir, 'rejected')}/ to ${trustedDir}/`);
-    reported.add('');
+    // The certificate could not be fetched again to name its file: name the folder.
+    if (!reported.has(config.endpoint)) log.error(`the server certificate of ${config.endpoint} is not trusted: move its file from ${join(pki.dir, 'rejected')}/ to ${trustedDir}/`);
+    reported.add(config.endpoint);
     return false;
   }
   const thumb = thumbprint(chain);
