@@ -79,7 +79,7 @@ const ABSTRACT_NAMES: ReadonlyMap<number, string> = new Map([
   [28, 'UInteger'],
 ]);
 
-export function builtinName(builtin: DataType): string {
+function builtinName(builtin: DataType): string {
   return ABSTRACT_NAMES.get(builtin) ?? DataType[builtin] ?? String(builtin);
 }
 

@@ -20,7 +20,7 @@ export interface ConnectionOptions {
 }
 
 /** Rejects after `ms`; a late settlement of `p` is then ignored. */
-export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);

@@ -13,16 +13,14 @@ import { AttributeIds } from 'node-opcua-client';
 import type { ClientSession, DataValue, UserIdentityInfo } from 'node-opcua-client';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../../config/error.js';
-import { isNumericType } from '../../config/datatypes.js';
 import type { OpcuaDeviceConfig } from '../../config/opcua.js';
 import { ErrorCodes, SparkplugEncodeError, SparkplugError, isSparkplugError } from '../../errors.js';
 import type { MetricValue } from '../../payload/types.js';
 import { Backoff } from '../../transport/backoff.js';
+import type { BackoffOptions } from '../../transport/backoff.js';
 import { Quality } from '../types.js';
 import type { ChangeSink, DeviceSource, MetricDefinition, SourceEvents } from '../types.js';
-import { converterFor } from './datatypes.js';
-import type { Converter } from './datatypes.js';
-import { metricDefinition } from './definition.js';
+import { Bindings } from './bindings.js';
 import { parseNodeId } from './nodeid.js';
 import type { ParsedNodeId } from './nodeid.js';
 import { acquirePki } from './pki.js';
@@ -30,16 +28,17 @@ import type { Pki } from './pki.js';
 import { qualityOf } from './quality.js';
 import { routeLibraryLogs } from './quiet.js';
 import { readBatched, readServerInfo, resolveVariables } from './resolve.js';
-import type { Binding, Resolution } from './resolve.js';
 import { UaConnection, loadIdentity } from './session.js';
 import { Monitor } from './subscription.js';
-import { handleUntrustedServer, isUntrustedServer } from './trust.js';
+import { describeFailure, handleUntrustedServer, isUntrustedServer } from './trust.js';
 import { toVariant } from './write-value.js';
 
 export interface OpcuaSourceOptions {
   /** The edge's store; the client PKI lives in `<storeDir>/pki`. */
   readonly storeDir: string;
   readonly logger?: Logger;
+  /** Reconnect back-off: 500 ms doubling to 10 s with full jitter unless given (tests shorten it). */
+  readonly reconnect?: Partial<Pick<BackoffOptions, 'initialMs' | 'maxMs'>>;
 }
 
 type State = 'idle' | 'connecting' | 'online' | 'waiting' | 'failed' | 'stopped';
@@ -65,12 +64,10 @@ export class OpcuaSource implements DeviceSource {
   readonly #parsed: readonly ParsedNodeId[];
   readonly #indexByName: ReadonlyMap<string, number>;
   readonly #listeners = new Set<SourceEvents['connectivity']>();
-  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000, factor: 2, jitter: 'full' });
+  readonly #backoff: Backoff;
   readonly #reportedCertificates = new Set<string>();
   readonly #closing = new Set<Promise<void>>();
-  #metrics: readonly MetricDefinition[] = [];
-  #bindings: (Binding | undefined)[] = [];
-  #converters: Converter[] = [];
+  readonly #bindings: Bindings;
   #sink: ChangeSink | undefined;
   #state: State = 'idle';
   #live: Live | undefined;
@@ -85,6 +82,7 @@ export class OpcuaSource implements DeviceSource {
     this.deviceId = config.id;
     this.#config = config;
     this.#storeDir = opts.storeDir;
+    this.#backoff = new Backoff({ initialMs: 500, maxMs: 10_000, ...opts.reconnect, factor: 2, jitter: 'full' });
     const logger = opts.logger ?? pino({ enabled: false });
     routeLibraryLogs(logger);
     this.#log = logger.child({ device: config.id });
@@ -93,10 +91,11 @@ export class OpcuaSource implements DeviceSource {
     if (issues.length > 0) throw new ConfigError(`device ${config.id}`, issues);
     this.#parsed = parsed.filter((p): p is ParsedNodeId => !('problem' in p));
     this.#indexByName = new Map(config.metrics.map((m, i) => [m.name, i]));
+    this.#bindings = new Bindings(config);
   }
 
   get metrics(): readonly MetricDefinition[] {
-    return this.#metrics;
+    return this.#bindings.metrics;
   }
 
   isOnline(): boolean {
@@ -115,7 +114,7 @@ export class OpcuaSource implements DeviceSource {
   async start(sink: ChangeSink): Promise<void> {
     if (this.#state !== 'idle') throw new SparkplugError(ErrorCodes.LIFECYCLE, `OPC UA device ${this.deviceId} was already started`);
     this.#sink = sink;
-    this.#state = 'connecting';
+    this.#transition('connecting');
     try {
       this.#pki = await acquirePki(this.#storeDir);
       this.#identity = await loadIdentity(this.#config);
@@ -152,7 +151,7 @@ export class OpcuaSource implements DeviceSource {
     if (!config.writable) throw new SparkplugError(ErrorCodes.READ_ONLY, `${what} is read-only`);
     const session = this.#state === 'online' ? this.#live?.session : undefined;
     if (session === undefined) throw new SparkplugError(ErrorCodes.NOT_ONLINE, `device ${this.deviceId} is offline`);
-    const binding = this.#bindings[index];
+    const binding = this.#bindings.variable(index);
     if (binding === undefined) throw new SparkplugError(ErrorCodes.WRITE, `${what} is not available on the server`);
     const variant = toVariant(binding.shape, value);
     if ('problem' in variant) throw new SparkplugEncodeError(`cannot write ${what}: ${variant.problem}`);
@@ -171,7 +170,7 @@ export class OpcuaSource implements DeviceSource {
    */
   readonly #onValue = (index: number, dv: DataValue): void => {
     const sink = this.#sink;
-    const convert = this.#converters[index];
+    const convert = this.#bindings.converters[index];
     if (sink === undefined || convert === undefined) return;
     const ts = dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? Date.now();
     const quality = qualityOf(dv.statusCode.value);
@@ -185,7 +184,7 @@ export class OpcuaSource implements DeviceSource {
   };
 
   /** One attempt; returns the config error that ends the source, if any. */
-  async #connect(fromStart: boolean): Promise<SparkplugError | undefined> {
+  async #connect(fromStart: boolean, retryingTrusted = false): Promise<SparkplugError | undefined> {
     const pki = this.#pki;
     const identity = this.#identity;
     if (pki === undefined || identity === undefined || this.#state === 'stopped') return undefined;
@@ -212,8 +211,12 @@ export class OpcuaSource implements DeviceSource {
         this.#transition('failed');
         return e;
       }
-      const trusted = isUntrustedServer(e) && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates));
-      this.#retry(trusted ? 0 : this.#backoff.next(), messageOf(e), !isUntrustedServer(e));
+      const untrusted = isUntrustedServer(e);
+      // A certificate trusted just now (acceptUnknownServerCertificate) deserves an immediate second try.
+      if (untrusted && !retryingTrusted && (await handleUntrustedServer(this.#config, pki, this.#log, this.#reportedCertificates))) {
+        return this.#connect(fromStart, true);
+      }
+      this.#retry(this.#backoff.next(), describeFailure(e, pki), !untrusted);
       return undefined;
     }
   }
@@ -221,9 +224,14 @@ export class OpcuaSource implements DeviceSource {
   async #serve(live: Live, session: ClientSession): Promise<void> {
     const info = await readServerInfo(session);
     const resolution = await resolveVariables(session, this.#parsed, info);
-    if (this.#metrics.length === 0) this.#define(resolution);
-    else this.#rebind(resolution);
-    const bound = this.#bindings.flatMap((b, index) => (b === undefined ? [] : [{ index, nodeId: b.nodeId }]));
+    if (!this.#bindings.defined) this.#bindings.define(resolution);
+    else {
+      for (const { index, problem, status } of this.#bindings.rebind(resolution)) {
+        this.#log.error({ metric: this.#config.metrics[index]?.name, nodeId: this.#config.metrics[index]?.nodeId }, `metric unavailable after reconnecting: ${problem}`);
+        this.#sink?.invalidate(index, Quality.BAD, status, Date.now());
+      }
+    }
+    const bound = this.#bindings.bound().map(({ index, binding }) => ({ index, nodeId: binding.nodeId }));
     const values = await readBatched(
       session,
       bound.map((b) => ({ nodeId: b.nodeId, attributeId: AttributeIds.Value })),
@@ -246,45 +254,6 @@ export class OpcuaSource implements DeviceSource {
     });
     await live.monitor.start(bound.map((b) => ({ ...b, samplingMs: this.#config.metrics[b.index]?.samplingMs ?? this.#config.samplingMs })));
     this.#log.debug({ metrics: bound.length, subscriptions: live.monitor.subscriptionCount }, 'subscribed');
-  }
-
-  /** First contact: fixes `metrics` for good, or throws one error listing every metric that cannot work. */
-  #define(resolution: Resolution): void {
-    const problems = [...resolution.problems];
-    const metrics: MetricDefinition[] = [];
-    for (const [index, m] of this.#config.metrics.entries()) {
-      const type = resolution.bindings[index]?.shape.type;
-      if (type === undefined) continue;
-      if (m.deadband !== undefined && !isNumericType(type)) problems.push({ index, problem: `a deadband needs a numeric variable, this one is ${type}` });
-      metrics.push(metricDefinition(m, type));
-    }
-    if (problems.length > 0) {
-      const lines = problems
-        .sort((a, b) => a.index - b.index)
-        .map(({ index, problem }) => `metric "${this.#config.metrics[index]?.name}" (${this.#config.metrics[index]?.nodeId}): ${problem}`);
-      const head = `device ${this.deviceId} cannot serve its configuration from ${this.#config.endpoint}`;
-      throw new SparkplugError(ErrorCodes.SOURCE, lines.length === 1 ? `${head}: ${lines[0]}` : [`${head}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
-    }
-    this.#bindings = [...resolution.bindings];
-    this.#converters = resolution.bindings.map((b) => (b === undefined ? () => undefined : converterFor(b.shape)));
-    this.#metrics = metrics;
-  }
-
-  /** After a reconnect `metrics` cannot change: a variable now missing or of another type goes BAD. */
-  #rebind(resolution: Resolution): void {
-    const problems = new Map(resolution.problems.map((p) => [p.index, p.problem]));
-    for (const [index, metric] of this.#metrics.entries()) {
-      const b = resolution.bindings[index];
-      const problem = problems.get(index) ?? (b !== undefined && b.shape.type !== metric.type ? `its type is now ${b.shape.type}, not ${metric.type}` : undefined);
-      if (problem === undefined && b !== undefined) {
-        this.#bindings[index] = b;
-        this.#converters[index] = converterFor(b.shape);
-        continue;
-      }
-      this.#bindings[index] = undefined;
-      this.#log.error({ metric: metric.name, nodeId: this.#config.metrics[index]?.nodeId }, `metric unavailable after reconnecting: ${problem ?? 'unknown'}`);
-      this.#sink?.invalidate(index, Quality.BAD, b === undefined ? 'BadNodeIdUnknown' : 'BadTypeMismatch', Date.now());
-    }
   }
 
   #onLost(live: Live, reason: string): void {
@@ -325,7 +294,7 @@ export class OpcuaSource implements DeviceSource {
     if (from === to) return;
     this.#state = to;
     this.#log.debug({ from, to }, 'state');
-    if (to === 'online') this.#log.info({ endpoint: this.#config.endpoint, metrics: this.#metrics.length }, 'online');
+    if (to === 'online') this.#log.info({ endpoint: this.#config.endpoint, metrics: this.#bindings.metrics.length }, 'online');
     // Stopping is not the device going away: the edge that stops us publishes its own deaths.
     if ((from === 'online') !== (to === 'online') && to !== 'stopped') {
       for (const listener of [...this.#listeners]) listener(to === 'online');

@@ -28,8 +28,8 @@ export interface MonitorOptions {
   readonly log: Logger;
 }
 
-/** Keep-alive responses at least this often when nothing changes. */
-const KEEPALIVE_MS = 2_000;
+/** Keep-alive responses at least this often when nothing changes (a few bytes a second). */
+const KEEPALIVE_MS = 1_000;
 
 export class Monitor {
   readonly #session: ClientSession;
@@ -90,9 +90,9 @@ export class Monitor {
     subscription.on('status_changed', (status) => {
       if (status.isBad()) this.#options.onSilence(`subscription ended by the server (${status.name})`);
     });
-    // Revised by the server: three keep-alive periods without any response mean it is gone.
+    // Revised by the server: two keep-alive periods without any response mean it is gone.
     const period = subscription.publishingInterval * subscription.maxKeepAliveCount;
-    this.#silenceLimitMs = Math.max(this.#silenceLimitMs, 3 * period + 1_000);
+    this.#silenceLimitMs = Math.max(this.#silenceLimitMs, 2 * period + 1_000);
     this.#subscriptions.push(subscription);
     this.#lastContact = Date.now();
     return subscription;

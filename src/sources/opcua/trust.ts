@@ -10,9 +10,16 @@ import type { OpcuaDeviceConfig } from '../../config/opcua.js';
 import { fetchServerCertificate, fileWithThumbprint, thumbprint } from './pki.js';
 import type { Pki } from './pki.js';
 
-/** node-opcua's message when its certificate check refuses the server. */
+/** node-opcua's message when its own certificate check refuses the server. */
 export function isUntrustedServer(e: unknown): boolean {
-  return e instanceof Error && e.message.includes('BadCertificateUntrusted');
+  return e instanceof Error && e.message.includes('server Certificate verification failed') && e.message.includes('BadCertificateUntrusted');
+}
+
+/** Why a connection failed, with the fix when the server refuses our certificate. */
+export function describeFailure(e: unknown, pki: Pki): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!message.includes('BadSecurityChecksFailed')) return message;
+  return `${message} (if the server does not trust sparkstate yet, trust ${join(pki.dir, 'own', 'certs', 'client_certificate.pem')} on the server)`;
 }
 
 /**
@@ -23,8 +30,9 @@ export async function handleUntrustedServer(config: OpcuaDeviceConfig, pki: Pki,
   const trustedDir = join(pki.dir, 'trusted', 'certs');
   const chain = await fetchServerCertificate(config.endpoint, pki).catch(() => undefined);
   if (chain === undefined) {
-    if (!reported.has('')) log.error(`the server certificate of ${config.endpoint} is not trusted: move its file from ${join(pki.dir, 'rejected')}/ to ${trustedDir}/`);
-    reported.add('');
+    // The certificate could not be fetched again to name its file: name the folder.
+    if (!reported.has(config.endpoint)) log.error(`the server certificate of ${config.endpoint} is not trusted: move its file from ${join(pki.dir, 'rejected')}/ to ${trustedDir}/`);
+    reported.add(config.endpoint);
     return false;
   }
   const thumb = thumbprint(chain);

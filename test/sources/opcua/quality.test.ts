@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StatusCodes } from 'node-opcua-client';
+// The status code table alone: loading node-opcua-client costs a second per test file.
+import { StatusCodes } from 'node-opcua-status-code';
 import { qualityOf } from '../../../src/sources/opcua/quality.js';
 import { Quality } from '../../../src/sources/types.js';
 
