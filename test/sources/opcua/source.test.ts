@@ -153,7 +153,10 @@ describe('OpcuaSource with a real server', () => {
     await server.set('Press.Quality', 4);
     await waitFor(() => sink.value(0) === 4, 'Good 4');
     const seen = sink.of(0).map((e) => (e.kind === 'update' ? e.value : `${e.kind === 'invalidate' ? e.quality : ''}:${e.kind === 'invalidate' ? e.status : ''}`));
-    assert.deepEqual(seen, [1, `${Quality.BAD}:BadSensorFailure`, `${Quality.STALE}:UncertainLastUsableValue`, 4]);
+    // The value read at start may come again as the subscription's first notification, depending
+    // on timing; the edge's report by exception drops such a repeat.
+    const distinct = seen.filter((x, i) => i === 0 || x !== seen[i - 1]);
+    assert.deepEqual(distinct, [1, `${Quality.BAD}:BadSensorFailure`, `${Quality.STALE}:UncertainLastUsableValue`, 4]);
   });
 
   it('writes a writable metric to the server, refuses a read-only one without touching it', async (t) => {
