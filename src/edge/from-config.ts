@@ -24,7 +24,7 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
     ? await ForwardQueue.open({ dir: config.storeDir, maxBytes: sf.maxBytes, flushIntervalMs: sf.flushIntervalMs, logger: log })
     : undefined;
   const simOpts = opts.seed === undefined ? {} : { seed: opts.seed };
-  const devices = createDeviceSources(config.devices, { storeDir: config.storeDir, logger: log, ...simOpts });
+  const devices = await createDeviceSources(config.devices, { storeDir: config.storeDir, logger: log, ...simOpts });
   const nodeSource =
     config.metrics.length === 0
       ? undefined

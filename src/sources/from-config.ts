@@ -1,7 +1,6 @@
 /** The sources of an edge node's devices from its validated config, in config order. */
 import type { Logger } from 'pino';
 import type { DeviceConfig } from '../config/index.js';
-import { createOpcuaSource } from './opcua/index.js';
 import { createSimulatedDevice } from './simulated/index.js';
 import type { DeviceSource } from './types.js';
 
@@ -13,14 +12,20 @@ export interface SourcesOptions {
   readonly logger?: Logger | undefined;
 }
 
-export function createDeviceSources(devices: readonly DeviceConfig[], opts: SourcesOptions): DeviceSource[] {
+/**
+ * node-opcua (~1.5 s to load) is imported only by a config that has an OPC UA device, so that
+ * simulated-only nodes, the host and library users start fast.
+ */
+export async function createDeviceSources(devices: readonly DeviceConfig[], opts: SourcesOptions): Promise<DeviceSource[]> {
   const simOpts = opts.seed === undefined ? {} : { seed: opts.seed };
+  const opcua = devices.some((d) => d.source === 'opcua') ? await import('./opcua/index.js') : undefined;
   return devices.map((d) => {
     switch (d.source) {
       case 'simulated':
         return createSimulatedDevice(d, simOpts);
       case 'opcua':
-        return createOpcuaSource(d, { storeDir: opts.storeDir, ...(opts.logger === undefined ? {} : { logger: opts.logger }) });
+        if (opcua === undefined) throw new Error('unreachable: OPC UA module not loaded');
+        return opcua.createOpcuaSource(d, { storeDir: opts.storeDir, ...(opts.logger === undefined ? {} : { logger: opts.logger }) });
       default: {
         const unreachable: never = d;
         return unreachable;
