@@ -1,4 +1,5 @@
 /** Schema of `sparkstate edge` configuration files. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { bulkDeviceIds, bulkEntrySchema, expandBulk } from './bulk.js';
 import { logLevelSchema, mqttSchema } from './common.js';
@@ -33,6 +34,14 @@ function uniqueDeviceIds(entries: readonly z.output<typeof deviceEntrySchema>[])
   return duplicateProblems(named, 'device id');
 }
 
+/** A listen address as fastify takes it: an IP address or a plain host name (no port, no scheme). */
+const listenHostSchema = z
+  .string()
+  .min(1)
+  .refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9.-]+$/.test(s), {
+    message: 'expected an IP address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (no port)',
+  });
+
 export const edgeSchema = z.strictObject({
   mqtt: mqttSchema,
   sparkplug: z.strictObject({
@@ -59,6 +68,14 @@ export const edgeSchema = z.strictObject({
     })
     .prefault({}),
   logLevel: logLevelSchema,
+  /** Health check and Prometheus metrics; no HTTP server at all when absent. */
+  http: z
+    .strictObject({
+      host: listenHostSchema.default('127.0.0.1'),
+      /** 0 = any free port (logged at start). */
+      port: z.int().min(0).max(65535),
+    })
+    .optional(),
   /** Metrics of the edge node itself (NBIRTH/NDATA). */
   metrics: metricListSchema.default([]),
   devices: z
