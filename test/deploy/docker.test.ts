@@ -170,6 +170,7 @@ describe('docker-compose.yml', () => {
     assert.ok(m.some((x) => x.source === './docker/passwd' && x.target === passwordFile), `passwd mounted at ${String(passwordFile)}`);
     const test = strings(obj(service('mosquitto')['healthcheck'], 'hc')['test'], 'test');
     const port = test[test.indexOf('-p') + 1];
+    assert.equal(test[test.indexOf('-h') + 1], '127.0.0.1');
     assert.match(conf, new RegExp(`^listener ${String(port)} 127\\.0\\.0\\.1$`, 'm'));
   });
 
