@@ -1,5 +1,4 @@
 /** Schema of `sparkstate edge` configuration files. */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { bulkDeviceIds, bulkEntrySchema, expandBulk } from './bulk.js';
 import { logLevelSchema, mqttSchema } from './common.js';
@@ -34,11 +33,13 @@ function uniqueDeviceIds(entries: readonly z.output<typeof deviceEntrySchema>[])
   return duplicateProblems(named, 'device id');
 }
 
+const hostName = z.hostname(); // IPv4 addresses too
+const ipv6 = z.ipv6();
 /** A listen address as fastify takes it: an IP address or a plain host name (no port, no scheme). */
 const listenHostSchema = z
   .string()
   .min(1)
-  .refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9.-]+$/.test(s), {
+  .refine((s) => hostName.safeParse(s).success || ipv6.safeParse(s).success, {
     message: 'expected an IP address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (no port)',
   });
 
