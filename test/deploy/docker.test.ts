@@ -168,9 +168,9 @@ describe('docker-compose.yml', () => {
     assert.ok(m.some((x) => x.source === './docker/mosquitto.conf' && x.target === '/mosquitto/config/mosquitto.conf'));
     const passwordFile = /^password_file (\S+)$/m.exec(conf)?.[1];
     assert.ok(m.some((x) => x.source === './docker/passwd' && x.target === passwordFile), `passwd mounted at ${String(passwordFile)}`);
-    const test = strings(obj(service('mosquitto')['healthcheck'], 'hc')['test'], 'test');
-    const port = test[test.indexOf('-p') + 1];
-    assert.equal(test[test.indexOf('-h') + 1], '127.0.0.1');
+    const check = strings(obj(service('mosquitto')['healthcheck'], 'hc')['test'], 'test');
+    const port = check[check.indexOf('-p') + 1];
+    assert.equal(check[check.indexOf('-h') + 1], '127.0.0.1');
     assert.match(conf, new RegExp(`^listener ${String(port)} 127\\.0\\.0\\.1$`, 'm'));
   });
 
