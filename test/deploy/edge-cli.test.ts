@@ -14,7 +14,8 @@ import { freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
 import { waitUntil } from '../helpers/wait.js';
 
-// build/test/deploy/ → build/src/cli/main.js and the repository's docker/ folder
+// build/test/deploy/ → build/src/cli/main.js and the repository's docker/ folder. Waits are long:
+// a child process loads node-opcua at start, which takes many seconds on a loaded machine.
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const HEALTHCHECK = fileURLToPath(new URL('../../../docker/healthcheck.mjs', import.meta.url));
 
@@ -54,20 +55,20 @@ test('CLI edge with http: HEALTHCHECK fails (503) while waiting for the primary 
   t.after(() => edge.kill('SIGKILL'));
 
   let last = { code: -1, out: '' };
-  await waitUntil(async () => (last = await healthcheck(port)).out.startsWith('503 '), 8000, 'HEALTHCHECK sees 503', 100).catch((e: unknown) =>
+  await waitUntil(async () => (last = await healthcheck(port)).out.startsWith('503 '), 30_000, 'HEALTHCHECK sees 503', 100).catch((e: unknown) =>
     assert.fail(`${String(e)}\nlast: ${JSON.stringify(last)}\nstderr: ${edge.stderr()}`),
   );
   assert.equal(last.code, 1);
   assert.match(last.out, /"state":"waitingForHost"/);
 
   await publishOnce(broker.url, 'spBv1.0/STATE/scada', statePayload(true, Date.now()), { qos: 1, retain: true });
-  await waitUntil(async () => (last = await healthcheck(port)).code === 0, 8000, 'HEALTHCHECK passes', 100);
+  await waitUntil(async () => (last = await healthcheck(port)).code === 0, 20_000, 'HEALTHCHECK passes', 100);
   assert.match(last.out, /^200 \{"status":"ok"/);
   await observer.waitFor(isNode('NBIRTH'));
 
   edge.kill('SIGTERM');
   assert.equal(await edge.exited, 0, edge.stderr());
-  await observer.waitFor(isNode('NDEATH'), 2000);
+  await observer.waitFor(isNode('NDEATH'), 10_000);
   const after = await healthcheck(port);
   assert.equal(after.code, 1);
   assert.match(after.out, /no answer on port \d+: ECONNREFUSED/);

@@ -60,7 +60,7 @@ test('edge HTTP: /healthz 503 while waiting for the primary host, 200 after the 
   const { node } = await startEdge(t, { servers: [broker.url], primaryHostId: HOST });
   const http = await createEdgeHttpServer(node, { port: 0 });
   t.after(() => http.close());
-  await waitUntil(() => node.state === 'waitingForHost', 5000, 'waitingForHost');
+  await waitUntil(() => node.state === 'waitingForHost', 10_000, 'waitingForHost');
 
   const waiting = await get(http, '/healthz');
   assert.equal(waiting.status, 503);
@@ -81,7 +81,7 @@ test('edge HTTP: /healthz 503 while waiting for the primary host, 200 after the 
   assert.match(text, /group_id="G1",edge_node_id="E1"/);
 
   await publishOnce(broker.url, `spBv1.0/STATE/${HOST}`, statePayload(true, Date.now()), { qos: 1, retain: true });
-  await waitUntil(async () => (await get(http, '/healthz')).status === 200, 5000, '/healthz 200');
+  await waitUntil(async () => (await get(http, '/healthz')).status === 200, 10_000, '/healthz 200');
   const online = JSON.parse((await get(http, '/healthz')).body) as unknown;
   assert.deepEqual(online, { status: 'ok', groupId: GROUP, edgeNodeId: NODE, state: 'online', devices: { online: 2, total: 2 } });
 
@@ -91,26 +91,26 @@ test('edge HTTP: /healthz 503 while waiting for the primary host, 200 after the 
   assert.equal(sample(first, 'sparkstate_edge_device_online', { device: 'Filler' }), 1);
   assert.equal(sample(first, 'sparkstate_edge_device_online', { device: 'Capper' }), 1);
   assert.ok((sample(first, 'sparkstate_edge_metrics_stored_total') ?? 0) > 0, 'values sampled while waiting were stored');
-  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_replayed_total') ?? 0) > 0, 5000, 'replayed > 0');
+  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_replayed_total') ?? 0) > 0, 10_000, 'replayed > 0');
   const before = sample(first, 'sparkstate_edge_metrics_published_total') ?? 0;
-  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_published_total') ?? 0) > before, 3000, 'metrics published grows');
+  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_published_total') ?? 0) > before, 10_000, 'metrics published grows');
   assert.ok((sample(await scrape(http), 'sparkstate_edge_messages_published_total') ?? 0) >= 3, 'NBIRTH + 2 DBIRTH at least');
 
   await sendCommand(broker.url, dcmdTopic('Filler'), { metrics: [{ name: 'NoSuchMetric', type: 'Int32', value: 1 }] }, { qos: 1 });
-  await waitUntil(async () => sample(await scrape(http), 'sparkstate_edge_commands_rejected_total') === 1, 3000, 'one rejected command');
+  await waitUntil(async () => sample(await scrape(http), 'sparkstate_edge_commands_rejected_total') === 1, 10_000, 'one rejected command');
 
   await broker.kill();
-  await waitUntil(async () => (await get(http, '/healthz')).status === 503, 5000, '/healthz 503 after the broker died');
+  await waitUntil(async () => (await get(http, '/healthz')).status === 503, 10_000, '/healthz 503 after the broker died');
   text = await scrape(http);
   assert.equal(sample(text, 'sparkstate_edge_online'), 0);
   assert.equal(sample(text, 'sparkstate_edge_device_online', { device: 'Filler' }), 0);
   const storedBefore = sample(text, 'sparkstate_edge_metrics_stored_total') ?? 0;
-  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_stored_total') ?? 0) > storedBefore, 3000, 'stored grows while offline');
+  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_stored_total') ?? 0) > storedBefore, 10_000, 'stored grows while offline');
 
   await broker.restart();
   // The restarted broker kept no retained STATE: the host announces itself again.
   await publishOnce(broker.url, `spBv1.0/STATE/${HOST}`, statePayload(true, Date.now()), { qos: 1, retain: true });
-  await waitUntil(async () => (await get(http, '/healthz')).status === 200, 8000, '/healthz 200 after the broker came back');
+  await waitUntil(async () => (await get(http, '/healthz')).status === 200, 15_000, '/healthz 200 after the broker came back');
   assert.equal(sample(await scrape(http), 'sparkstate_edge_births_total'), 2);
 
   const missing = await get(http, '/nope');

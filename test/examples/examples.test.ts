@@ -37,7 +37,7 @@ function run(t: TestContext, name: string, args: readonly string[], env: NodeJS.
   t.after(() => signal('SIGKILL'));
   return {
     out: () => out,
-    waitFor: (pattern, timeoutMs = 15_000) =>
+    waitFor: (pattern, timeoutMs = 30_000) =>
       waitUntil(() => pattern.test(out), timeoutMs, `${name} to print ${String(pattern)}`).catch((e: unknown) =>
         assert.fail(`${String(e)}\nstdout:\n${out}\nstderr:\n${err}`),
       ),
