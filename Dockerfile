@@ -31,6 +31,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# package.json: its "type": "module" is what makes dist/*.js load as ES modules.
 COPY package.json ./
 COPY docker/healthcheck.mjs ./healthcheck.mjs
 # /config: mount the YAML here (read-only is fine). /data: the edge's storeDir (bdSeq file and
