@@ -1,12 +1,32 @@
 import { loadEdgeConfig } from '../config/index.js';
 import { createEdgeNode } from '../edge/from-config.js';
+import { createEdgeHttpServer, type HttpServer } from '../web/index.js';
 import { createLogger } from './logger.js';
 import { runUntilSignal } from './signals.js';
 
+/** `sparkstate edge --config FILE`: edge node (+ health/metrics HTTP when `http` is set) until SIGINT/SIGTERM. */
 export async function edgeCommand(configPath: string): Promise<void> {
   const config = await loadEdgeConfig(configPath);
   const log = createLogger(config.logLevel, 'sparkstate-edge');
   const node = await createEdgeNode(config, { logger: log });
-  await node.start();
-  await runUntilSignal(log, () => node.stop());
+  // HTTP first: /healthz answers 503 until the first birth, which is what a container probe wants.
+  let http: HttpServer | undefined;
+  if (config.http !== undefined) {
+    http = await createEdgeHttpServer(node, { port: config.http.port, host: config.http.host, logger: log });
+    log.info({ url: http.url }, 'health and metrics HTTP listening');
+  }
+  try {
+    await node.start();
+  } catch (e: unknown) {
+    await http?.close();
+    throw e;
+  }
+  await runUntilSignal(log, async () => {
+    // NDEATH goes out before DISCONNECT; then the HTTP side closes.
+    try {
+      await node.stop();
+    } finally {
+      await http?.close();
+    }
+  });
 }

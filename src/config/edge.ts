@@ -33,6 +33,16 @@ function uniqueDeviceIds(entries: readonly z.output<typeof deviceEntrySchema>[])
   return duplicateProblems(named, 'device id');
 }
 
+const hostName = z.hostname(); // IPv4 addresses too
+const ipv6 = z.ipv6();
+/** A listen address as fastify takes it: an IP address or a plain host name (no port, no scheme). */
+const listenHostSchema = z
+  .string()
+  .min(1)
+  .refine((s) => hostName.safeParse(s).success || ipv6.safeParse(s).success, {
+    message: 'expected an IP address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (no port)',
+  });
+
 export const edgeSchema = z.strictObject({
   mqtt: mqttSchema,
   sparkplug: z.strictObject({
@@ -59,6 +69,14 @@ export const edgeSchema = z.strictObject({
     })
     .prefault({}),
   logLevel: logLevelSchema,
+  /** Health check and Prometheus metrics; no HTTP server at all when absent. */
+  http: z
+    .strictObject({
+      host: listenHostSchema.default('127.0.0.1'),
+      /** 0 = any free port (logged at start). */
+      port: z.int().min(0).max(65535),
+    })
+    .optional(),
   /** Metrics of the edge node itself (NBIRTH/NDATA). */
   metrics: metricListSchema.default([]),
   devices: z

@@ -1,0 +1,74 @@
+/**
+ * The edge node's HTTP server (fastify): health checks and Prometheus metrics, nothing else.
+ *
+ *   GET /healthz   200 while the node is online (NBIRTH out), else 503: readiness, for the Docker
+ *                  HEALTHCHECK, compose's service_healthy and a Kubernetes readinessProbe
+ *   GET /livez     200 while the process answers: for a Kubernetes livenessProbe. A node waiting for
+ *                  its broker or primary host is not broken, and a restart would not bring either back.
+ *   GET /metrics   Prometheus text format
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { EdgeNode, EdgeState } from '../edge/index.js';
+import { createEdgeMetricsRegistry } from './edge-metrics.js';
+import { HttpError, toHttpError } from './errors.js';
+import type { HttpServer, HttpServerOptions } from './server.js';
+
+/** What the HTTP side reads of an edge node. */
+export type WebEdge = Pick<EdgeNode, 'state' | 'stats' | 'deviceScopes' | 'options'>;
+
+/** Body of GET /healthz and GET /livez. */
+export interface EdgeHealth {
+  readonly status: 'ok' | 'unavailable';
+  readonly groupId: string;
+  readonly edgeNodeId: string;
+  readonly state: EdgeState;
+  /** Devices born in the current session, of all configured. */
+  readonly devices: { readonly online: number; readonly total: number };
+}
+
+function health(edge: WebEdge, ok: boolean): EdgeHealth {
+  let online = 0;
+  for (const scope of edge.deviceScopes.values()) if (scope.born) online++;
+  return {
+    status: ok ? 'ok' : 'unavailable',
+    groupId: edge.options.groupId,
+    edgeNodeId: edge.options.edgeNodeId,
+    state: edge.state,
+    devices: { online, total: edge.deviceScopes.size },
+  };
+}
+
+/** Builds the app without listening (for inject-style use and embedding). */
+export function buildEdgeHttpApp(edge: WebEdge, logger?: Logger): FastifyInstance {
+  // Per-request logs would drown the node's own; failures that matter are logged below.
+  const app = Fastify({ logger: false });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toHttpError(err);
+    if (e.statusCode >= 500) logger?.error({ err, url: req.url }, 'HTTP request failed');
+    void reply.code(e.statusCode).send(e.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(new HttpError(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON());
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    const online = edge.state === 'online';
+    return reply.code(online ? 200 : 503).send(health(edge, online));
+  });
+  app.get('/livez', async () => health(edge, true));
+
+  const registry = createEdgeMetricsRegistry(edge);
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  return app;
+}
+
+export async function createEdgeHttpServer(edge: WebEdge, opts: HttpServerOptions): Promise<HttpServer> {
+  const app = buildEdgeHttpApp(edge, opts.logger);
+  const address = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port, host: address });
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : opts.port;
+  const urlHost = address.includes(':') ? `[${address}]` : address;
+  return { port, url: `http://${urlHost}:${port}`, app, close: () => app.close() };
+}
