@@ -5,7 +5,7 @@ import { logLevelSchema } from '../config/common.js';
 import { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from '../config/opcua.js';
 import { isSparkplugError } from '../errors.js';
 import { idProblem } from '../topic/index.js';
-import { decodeCommand } from './decode-command.js';
+import { decodeCommand, type DecodeOptions } from './decode-command.js';
 import { demoCommand } from './demo.js';
 import { edgeCommand } from './edge-command.js';
 import { hostCommand } from './host-command.js';
@@ -70,10 +70,11 @@ program
 
 program
   .command('decode')
-  .description('decode a Sparkplug B payload to JSON')
-  .argument('[hex]', 'payload bytes as hex')
-  .option('-f, --file <file>', 'read raw payload bytes from a file')
-  .action((hex: string | undefined, o: { file?: string }) => decodeCommand(hex, o));
+  .description('decode one Sparkplug B payload to JSON: from a file (raw bytes, or hex/base64 text), stdin (-), hex or base64')
+  .argument('[input]', 'FILE, - for stdin, or the payload as hex')
+  .option('-f, --file <file>', 'read the payload from a file (same as giving FILE)')
+  .option('--base64 <b64>', 'the payload as base64')
+  .action((input: string | undefined, o: DecodeOptions) => decodeCommand(input, o));
 
 const opcua = program.command('opcua').description('OPC UA tools');
 
