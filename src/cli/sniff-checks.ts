@@ -31,7 +31,7 @@ type EdgeTopic = Exclude<SparkplugTopic, { kind: 'state' }>;
 export type SniffRecord =
   | { readonly kind: 'sparkplug'; readonly wire: WireMessage; readonly topic: EdgeTopic; readonly payload: DecodedPayload; readonly flags: Flag[] }
   | { readonly kind: 'state'; readonly wire: WireMessage; readonly hostId: string; readonly online: boolean; readonly timestamp: number; readonly flags: Flag[] }
-  | { readonly kind: 'undecodable'; readonly wire: WireMessage; readonly type: MessageType | 'STATE' | undefined; readonly error: string; readonly flags: Flag[] };
+  | { readonly kind: 'undecodable'; readonly wire: WireMessage; readonly type: MessageType | 'STATE' | undefined; readonly flags: Flag[] };
 
 export interface FlagExample extends Flag {
   readonly topic: string;
@@ -73,11 +73,11 @@ interface EdgeState {
 }
 
 const flag = (kind: FlagKind, message: string): Flag => ({ kind, message });
-const errorText = (e: unknown): string =>
-  e instanceof Error ? `${'code' in e && typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}` : String(e);
 
-function emptyScope(): Scope {
-  return { born: false, byAlias: new Map(), byName: new Map() };
+/** A topic or payload that could not be read; the flag carries the error's code (SPB_ERR_…) and text. */
+function undecodable(wire: WireMessage, type: MessageType | 'STATE' | undefined, flags: Flag[], e: unknown): SniffRecord {
+  const text = e instanceof Error ? `${'code' in e && typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}` : String(e);
+  return { kind: 'undecodable', wire, type, flags: [...flags, flag('undecodable', text)] };
 }
 
 function scopeOf(metrics: readonly DecodedMetric[]): Scope {
@@ -147,7 +147,7 @@ export class SniffChecker {
     try {
       topic = parseTopic(wire.topic);
     } catch (e) {
-      return { kind: 'undecodable', wire, type: undefined, error: errorText(e), flags: [flag('undecodable', errorText(e))] };
+      return undecodable(wire, undefined, [], e);
     }
     const type = topic.kind === 'state' ? 'STATE' : topic.type;
     const flags = this.mqttFlags(type, wire);
@@ -156,7 +156,7 @@ export class SniffChecker {
         const s = decodeState(wire.payload);
         return { kind: 'state', wire, hostId: topic.hostId, online: s.online, timestamp: s.timestamp, flags };
       } catch (e) {
-        return { kind: 'undecodable', wire, type, error: errorText(e), flags: [...flags, flag('undecodable', errorText(e))] };
+        return undecodable(wire, type, flags, e);
       }
     }
     const edge = this.edge(topic);
@@ -166,7 +166,7 @@ export class SniffChecker {
       // Data carries no datatypes: the birth's types decide how values read (sign, width, arrays).
       payload = decodePayload(wire.payload, { resolveType: (m) => (scope === undefined ? undefined : lookup(scope, m)?.type) });
     } catch (e) {
-      return { kind: 'undecodable', wire, type, error: errorText(e), flags: [...flags, flag('undecodable', errorText(e))] };
+      return undecodable(wire, type, flags, e);
     }
     const metrics = payload.metrics ?? [];
     switch (topic.type) {
@@ -218,7 +218,7 @@ export class SniffChecker {
     const key = `${topic.group}/${topic.node}`;
     let edge = this.edges.get(key);
     if (edge === undefined) {
-      edge = { node: emptyScope(), devices: new Map(), bdSeq: undefined, seq: undefined };
+      edge = { node: { born: false, byAlias: new Map(), byName: new Map() }, devices: new Map(), bdSeq: undefined, seq: undefined };
       this.edges.set(key, edge);
     }
     return edge;

@@ -58,7 +58,7 @@ export function formatJson(r: SniffRecord): string {
     case 'state':
       return toJson({ ...base, type: 'STATE', hostId: r.hostId, online: r.online, timestamp: r.timestamp, flags: r.flags });
     case 'undecodable':
-      return toJson({ ...base, ...(r.type === undefined ? {} : { type: r.type }), error: r.error, payload: r.wire.payload, flags: r.flags });
+      return toJson({ ...base, ...(r.type === undefined ? {} : { type: r.type }), payload: r.wire.payload, flags: r.flags });
     default: {
       const unreachable: never = r;
       return unreachable;
