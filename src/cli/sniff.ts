@@ -8,6 +8,7 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
 import { NAMESPACE } from '../topic/index.js';
+import { redactUrl } from '../transport/options.js';
 import { createLogger } from './logger.js';
 import { watchStopSignals } from './signals.js';
 import { SniffChecker, type SniffSummary } from './sniff-checks.js';
@@ -41,13 +42,13 @@ export async function startSniffer(url: string, log: Logger | undefined, write: 
     if (!(e instanceof Error && 'code' in e && typeof e.code === 'number' && UNSUPPORTED_VERSION.has(e.code))) throw connectError(url, e);
     client = await connectOnce(url, 4).catch((e2: unknown) => Promise.reject(connectError(url, e2)));
     checker.retainKnown = false;
-    log?.info({ server: masked(url) }, 'broker speaks MQTT 3.1.1 only: retain flags are not checked');
+    log?.info({ server: redactUrl(url) }, 'broker speaks MQTT 3.1.1 only: retain flags are not checked');
   }
   // Later losses reconnect (and resubscribe) on their own; seq counting restarts, as messages may have been missed.
   client.options.reconnectPeriod = RECONNECT_MS;
   client.on('offline', () => {
     checker.connectionLost();
-    log?.warn({ server: masked(url) }, 'connection lost; reconnecting');
+    log?.warn({ server: redactUrl(url) }, 'connection lost; reconnecting');
   });
   client.on('error', (e) => log?.warn({ err: e }, 'MQTT error'));
   client.on('message', (topic, payload, packet) => {
@@ -59,7 +60,7 @@ export async function startSniffer(url: string, log: Logger | undefined, write: 
   const refused = granted.filter((g) => g.qos >= 0x80).map((g) => g.topic);
   if (refused.length > 0) {
     await client.endAsync(true);
-    throw new SparkplugError(ErrorCodes.TRANSPORT, `subscription refused by ${masked(url)}: ${refused.join(', ')}`);
+    throw new SparkplugError(ErrorCodes.TRANSPORT, `subscription refused by ${redactUrl(url)}: ${refused.join(', ')}`);
   }
 
   return {
@@ -118,18 +119,7 @@ function connectOnce(url: string, protocolVersion: 4 | 5): Promise<MqttClient> {
 }
 
 function connectError(url: string, e: unknown): SparkplugError {
-  return new SparkplugError(ErrorCodes.TRANSPORT, `cannot connect to ${masked(url)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-}
-
-/** The URL without its password, for messages and logs. */
-function masked(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
+  return new SparkplugError(ErrorCodes.TRANSPORT, `cannot connect to ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
