@@ -2,18 +2,20 @@ import { loadHostConfig } from '../config/index.js';
 import { createHostApplication } from '../host/from-config.js';
 import { createHttpServer } from '../web/index.js';
 import { createLogger } from './logger.js';
-import { runUntilSignal } from './signals.js';
+import { watchStopSignals } from './signals.js';
 
 /** `sparkstate host --config FILE`: host application + HTTP API until SIGINT/SIGTERM. */
 export async function hostCommand(configPath: string): Promise<void> {
   const config = await loadHostConfig(configPath);
   const log = createLogger(config.logLevel, 'sparkstate-host');
+  // Listening before start-up: a signal meanwhile still ends in the offline STATE, not in the default kill.
+  const stop = watchStopSignals(log);
   const host = createHostApplication(config, { logger: log });
   // HTTP first: /healthz answers 503 while the host is still connecting, which is what a container probe wants.
   const http = await createHttpServer(host, { port: config.http.port, host: config.http.host, logger: log });
   log.info({ url: http.url }, 'HTTP API listening');
   await host.start();
-  await runUntilSignal(log, async () => {
+  await stop.stopWith(async () => {
     // Offline STATE (QoS 1, retained) goes out before DISCONNECT; then the HTTP side closes.
     try {
       await host.stop();

@@ -4,14 +4,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { logLevelSchema } from '../config/common.js';
 import { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from '../config/opcua.js';
 import { isSparkplugError } from '../errors.js';
-import { decodeCommand } from './decode-command.js';
+import { idProblem } from '../topic/index.js';
+import { decodeCommand, type DecodeOptions } from './decode-command.js';
 import { demoCommand } from './demo.js';
 import { edgeCommand } from './edge-command.js';
 import { hostCommand } from './host-command.js';
-import { createLogger } from './logger.js';
 import type { BrowseOptions } from './opcua-browse.js';
-import { runUntilSignal } from './signals.js';
-import { startSniffer } from './sniff.js';
+import { sniffCommand } from './sniff.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -23,6 +22,12 @@ function positive(value: string): number {
   const n = integer(value);
   if (n === 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function groupId(value: string): string {
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`group id ${problem}`);
+  return value;
 }
 
 const program = new Command('sparkstate')
@@ -53,20 +58,23 @@ program
 
 program
   .command('sniff')
-  .description('print every Sparkplug message on a broker, decoded')
-  .argument('[url]', 'broker URL', 'mqtt://127.0.0.1:1883')
-  .action(async (url: string) => {
-    const log = createLogger('warn', 'sparkstate-sniff');
-    const sniffer = await startSniffer(url, log, (line) => process.stdout.write(`${line}\n`));
-    await runUntilSignal(log, () => sniffer.stop());
+  .description('print every Sparkplug message on a broker, decoded (metrics by name), and flag what breaks the rules')
+  .argument('[url]', 'broker URL (default mqtt://127.0.0.1:1883)')
+  .option('-b, --broker <url>', 'broker URL (instead of the argument)')
+  .option('-g, --group <group>', "only this group's messages (STATE messages are shown either way)", groupId)
+  .option('--json', 'one JSON object per message (bigints as strings, bytes as hex)', false)
+  .action((url: string | undefined, o: { broker?: string; group?: string; json: boolean }) => {
+    if (url !== undefined && o.broker !== undefined && url !== o.broker) throw new InvalidArgumentError('sniff: give the broker URL once');
+    return sniffCommand(url ?? o.broker ?? 'mqtt://127.0.0.1:1883', { json: o.json, ...(o.group === undefined ? {} : { group: o.group }) });
   });
 
 program
   .command('decode')
-  .description('decode a Sparkplug B payload to JSON')
-  .argument('[hex]', 'payload bytes as hex')
-  .option('-f, --file <file>', 'read raw payload bytes from a file')
-  .action((hex: string | undefined, o: { file?: string }) => decodeCommand(hex, o));
+  .description('decode one Sparkplug B payload to JSON: from a file (raw bytes, or hex/base64 text), stdin (-), hex or base64')
+  .argument('[input]', 'FILE, - for stdin, or the payload as hex')
+  .option('-f, --file <file>', 'read the payload from a file (same as giving FILE)')
+  .option('--base64 <b64>', 'the payload as base64')
+  .action((input: string | undefined, o: DecodeOptions) => decodeCommand(input, o));
 
 const opcua = program.command('opcua').description('OPC UA tools');
 

@@ -44,7 +44,8 @@ const variants = [
   z.strictObject({ ...metricBase, generator: z.literal('ramp'), ...range, periodMs }),
   z.strictObject({ ...metricBase, generator: z.literal('randomWalk'), ...range, step: z.number().positive().optional() }),
   z.strictObject({ ...metricBase, generator: z.literal('counter'), start: z.number().default(0), step: z.number().default(1) }),
-  z.strictObject({ ...metricBase, generator: z.literal('step'), values: z.array(scalar).min(1), periodMs }),
+  // Either `values` to cycle through, or the integer steps min, min+1, … up to max (checked in metricProblems).
+  z.strictObject({ ...metricBase, generator: z.literal('step'), values: z.array(scalar).min(1).optional(), min: z.number().optional(), max: z.number().optional(), periodMs }),
   z.strictObject({ ...metricBase, generator: z.literal('constant'), value: scalar }),
 ] as const;
 
@@ -76,6 +77,7 @@ function allowedTypes(m: MetricConfig): readonly ScalarTypeName[] | string {
     case 'constant':
       return TYPES_FOR_KIND[kindOfScalar(m.value)];
     case 'step': {
+      if (m.values === undefined) return NUMERIC_TYPES;
       const kinds = new Set(m.values.map(kindOfScalar));
       const [kind] = kinds;
       if (kinds.size !== 1 || kind === undefined) return 'values must be all numbers, all booleans or all strings';
@@ -86,6 +88,17 @@ function allowedTypes(m: MetricConfig): readonly ScalarTypeName[] | string {
       return unreachable;
     }
   }
+}
+
+/** A step metric takes either `values` or both `min` and `max`. */
+function stepShapeProblems(m: { values?: unknown; min?: number | undefined; max?: number | undefined }): { path: (string | number)[]; message: string }[] {
+  if (m.values !== undefined) {
+    return m.min === undefined && m.max === undefined ? [] : [{ path: ['values'], message: 'give either values or min/max, not both' }];
+  }
+  if (m.min === undefined && m.max === undefined) return [{ path: [], message: 'generator "step" needs values: [...] or min and max' }];
+  if (m.min === undefined) return [{ path: ['min'], message: 'required key is missing (generator "step" with max needs min)' }];
+  if (m.max === undefined) return [{ path: ['max'], message: 'required key is missing (generator "step" with min needs max)' }];
+  return [];
 }
 
 function kindOfScalar(v: number | boolean | string): ValueKind {
@@ -101,6 +114,7 @@ export function metricProblems(m: MetricConfig): { path: (string | number)[]; me
   const reserved = reservedMetricNameProblem(m.name);
   if (reserved !== undefined) problems.push({ path: ['name'], message: reserved });
 
+  if (m.generator === 'step') problems.push(...stepShapeProblems(m));
   const allowed = allowedTypes(m);
   if (typeof allowed === 'string') problems.push({ path: ['values'], message: allowed });
   else if (!allowed.includes(m.type)) {
@@ -112,13 +126,21 @@ export function metricProblems(m: MetricConfig): { path: (string | number)[]; me
     const checked = checkValue(m.type, m.value);
     if ('problem' in checked) problems.push({ path: ['value'], message: checked.problem });
   } else if (m.generator === 'step') {
-    m.values.forEach((v, i) => {
-      const checked = checkValue(m.type, v);
-      if ('problem' in checked) problems.push({ path: ['values', i], message: checked.problem });
-    });
+    // The step values are published as they are (min, min+1, …), so each must fit the datatype.
+    const steps: [(string | number)[], number | boolean | string | undefined][] =
+      m.values === undefined ? [[['min'], m.min], [['max'], m.max]] : m.values.map((v, i) => [['values', i], v]);
+    for (const [path, v] of steps) {
+      const checked = v === undefined ? undefined : checkValue(m.type, v);
+      if (checked !== undefined && 'problem' in checked) problems.push({ path, message: checked.problem });
+    }
   }
 
-  if ((m.generator === 'sine' || m.generator === 'ramp' || m.generator === 'randomWalk') && m.min >= m.max) {
+  if (
+    (m.generator === 'sine' || m.generator === 'ramp' || m.generator === 'randomWalk' || m.generator === 'step') &&
+    m.min !== undefined &&
+    m.max !== undefined &&
+    m.min >= m.max
+  ) {
     problems.push({ path: ['min'], message: `min (${m.min}) must be less than max (${m.max})` });
   }
   if (m.deadband !== undefined && !isNumericType(m.type)) {

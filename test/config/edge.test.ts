@@ -21,6 +21,12 @@ describe('edge config: valid files', () => {
     assert.equal(filler?.metrics[2]?.writable, true);
   });
 
+  it('step takes min/max/periodMs like the other generators, or values', async () => {
+    const c = await parse(edgeWithMetrics('{ name: A, type: Int32, generator: step, min: 1, max: 4, periodMs: 1000 }', '{ name: B, type: String, generator: step, values: [x, y], periodMs: 5 }'));
+    assert.deepEqual(c.devices[0]?.metrics[0], { name: 'A', type: 'Int32', writable: false, generator: 'step', min: 1, max: 4, periodMs: 1000 });
+    assert.deepEqual(c.devices[0]?.metrics[1], { name: 'B', type: 'String', writable: false, generator: 'step', values: ['x', 'y'], periodMs: 5 });
+  });
+
   it('turns deadbands into the DeviceSource shape', async () => {
     const c = await parse(edgeWithMetrics('{ name: A, type: Double, generator: ramp, min: 0, max: 1, periodMs: 10, deadband: { percent: 2 } }'));
     assert.deepEqual(c.devices[0]?.metrics[0]?.deadband, { kind: 'percent', value: 2 });
@@ -58,6 +64,14 @@ describe('edge config: every problem names its key path', () => {
     ['periodMs <= 0', edgeWithMetrics('{ name: A, type: Double, generator: ramp, min: 0, max: 5, periodMs: 0 }'), /metrics\[0\]\.periodMs: must be > 0/],
     ['constant out of range', edgeWithMetrics('{ name: A, type: UInt8, generator: constant, value: 256 }'), /metrics\[0\]\.value: 256 is out of range for UInt8 \(0\.\.255\)/],
     ['mixed step values', edgeWithMetrics('{ name: A, type: Double, generator: step, values: [1, "a"], periodMs: 5 }'), /metrics\[0\]\.values: values must be all numbers/],
+    ['step without values or min/max', edgeWithMetrics('{ name: A, type: Int32, generator: step, periodMs: 5 }'), /edge\.yaml: devices\[0\]\.metrics\[0\]: generator "step" needs values: \[\.\.\.\] or min and max/],
+    ['step with min only', edgeWithMetrics('{ name: A, type: Int32, generator: step, min: 1, periodMs: 5 }'), /metrics\[0\]\.max: required key is missing \(generator "step" with min needs max\)/],
+    ['step with values and min/max', edgeWithMetrics('{ name: A, type: Int32, generator: step, values: [1], min: 0, max: 3, periodMs: 5 }'), /metrics\[0\]\.values: give either values or min\/max, not both/],
+    ['step min >= max', edgeWithMetrics('{ name: A, type: Int32, generator: step, min: 3, max: 3, periodMs: 5 }'), /metrics\[0\]\.min: min \(3\) must be less than max \(3\)/],
+    ['step max out of range', edgeWithMetrics('{ name: A, type: UInt8, generator: step, min: 0, max: 300, periodMs: 5 }'), /metrics\[0\]\.max: 300 is out of range for UInt8 \(0\.\.255\)/],
+    ['step fractional min for an integer type', edgeWithMetrics('{ name: A, type: Int16, generator: step, min: 0.5, max: 3, periodMs: 5 }'), /metrics\[0\]\.min: expected an integer for Int16, got a fractional number/],
+    ['step min/max on a string', edgeWithMetrics('{ name: A, type: String, generator: step, min: 0, max: 3, periodMs: 5 }'), /metrics\[0\]\.type: datatype "String" cannot carry the values of generator "step"/],
+    ['step without periodMs', edgeWithMetrics('{ name: A, type: Int32, generator: step, min: 0, max: 3 }'), /metrics\[0\]\.periodMs: required key is missing/],
     ['reserved metric name', edgeWithMetrics('{ name: "Node Control/Rebirth", type: Boolean, generator: constant, value: false }'), /metrics\[0\]\.name: metric name "Node Control\/Rebirth" is reserved/],
     ['duplicate metric names', edgeWithMetrics('{ name: A, type: Double, generator: counter }', '{ name: A, type: Double, generator: counter }'), /devices\[0\]\.metrics\[1\]\.name: duplicate metric name "A"/],
     ['deadband on a string', edgeWithMetrics('{ name: A, type: String, generator: constant, value: x, deadband: { absolute: 1 } }'), /metrics\[0\]\.deadband: a deadband applies to numeric datatypes only/],

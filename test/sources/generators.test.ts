@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { stepRangeAt } from '../../src/sources/simulated/generators.js';
 import { coerce, createGenerator, rampAt, seededRandom, sineAt, stepAt } from '../../src/sources/simulated/index.js';
 
 const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≉ ${expected}`);
@@ -26,6 +27,14 @@ describe('generators', () => {
   it('step: cycles through the values every periodMs', () => {
     const p = { values: ['a', 'b', 'c'], periodMs: 100 };
     assert.deepEqual([0, 99, 100, 250, 300, 420].map((t) => stepAt(p, t)), ['a', 'a', 'b', 'c', 'a', 'b']);
+  });
+
+  it('step with min/max: min, min+1, … up to max, one step per periodMs, then min again', () => {
+    const p = { min: 3, max: 6, periodMs: 100 };
+    assert.deepEqual([0, 99, 100, 250, 399, 400, 520, -1].map((t) => stepRangeAt(p, t)), [3, 3, 4, 5, 6, 3, 4, 6]);
+    const g = createGenerator({ generator: 'step', min: -1, max: 1, periodMs: 1000 }, Math.random);
+    assert.deepEqual([0, 1000, 2000, 3000].map((t) => g.next(t)), [-1, 0, 1, -1]);
+    assert.deepEqual([0, 1000, 2000, 3000].map((t) => stepRangeAt({ min: 0.5, max: 2.9, periodMs: 1000 }, t)), [0.5, 1.5, 2.5, 0.5], 'whole steps that fit');
   });
 
   it('counter: start + step per sample, independent of time', () => {

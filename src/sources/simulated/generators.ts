@@ -3,6 +3,7 @@
  * counter and randomWalk keep state between samples, the walk drawing from an injected PRNG.
  */
 import type { GeneratorConfig } from '../../config/index.js';
+import { ErrorCodes, SparkplugError } from '../../errors.js';
 
 export type GeneratedValue = number | bigint | boolean | string;
 
@@ -29,6 +30,13 @@ export function rampAt(p: { min: number; max: number; periodMs: number }, now: n
 export function stepAt<T>(p: { values: readonly T[]; periodMs: number }, now: number): T | undefined {
   const index = Math.floor(now / p.periodMs) % p.values.length;
   return p.values[(index + p.values.length) % p.values.length];
+}
+
+/** A staircase: min for the first period after the epoch, min+1 for the next, … up to max, then min again. */
+export function stepRangeAt(p: { min: number; max: number; periodMs: number }, now: number): number {
+  const steps = Math.floor(p.max - p.min) + 1;
+  const index = Math.floor(now / p.periodMs) % steps;
+  return p.min + ((index + steps) % steps);
 }
 
 /** start, start+step, start+2·step, … one per sample; exact integers continue as bigint past 2^53. */
@@ -62,8 +70,12 @@ export function createGenerator(config: GeneratorConfig, random: () => number): 
       return { next: (now) => sineAt(config, now) };
     case 'ramp':
       return { next: (now) => rampAt(config, now) };
-    case 'step':
-      return { next: (now) => stepAt(config, now) ?? config.values[0] ?? 0 };
+    case 'step': {
+      const { values, min, max, periodMs } = config;
+      if (values !== undefined) return { next: (now) => stepAt({ values, periodMs }, now) ?? values[0] ?? 0 };
+      if (min === undefined || max === undefined) throw new SparkplugError(ErrorCodes.CONFIG, 'generator "step" needs values or min and max');
+      return { next: (now) => stepRangeAt({ min, max, periodMs }, now) };
+    }
     case 'randomWalk':
       return randomWalk(config.min, config.max, config.step ?? (config.max - config.min) / 100, random);
     case 'counter':
