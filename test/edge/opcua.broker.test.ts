@@ -4,15 +4,15 @@
  * that decodes what arrives.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { connect } from 'mqtt';
 import { decodePayload, encodePayload, type DecodedMetric, type Payload } from '../../src/payload/index.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { startObserver, type ObservedMessage } from '../helpers/observer.js';
-import { startOpcuaServer } from '../helpers/opcua-server.js';
+import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
+import { startObserver, type ObservedMessage, type Observer } from '../helpers/observer.js';
+import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.js';
 import { OPCUA_VARIABLES, opcuaVariable, type OpcuaTestVariable } from '../helpers/opcua-variables.js';
 import { waitUntil } from '../helpers/wait.js';
-import { lifo } from '../host/broker-helpers.js';
+import { lifo, type Scope } from '../host/broker-helpers.js';
 import { edgeYaml, expectedType, expectedValue, normalise, runCli, spawnEdge, writeTemp } from './opcua-helpers.js';
 
 const G = 'Plant';
@@ -21,10 +21,8 @@ const topic = (type: string, device = 'Press'): string => `spBv1.0/${G}/${type}/
 const decoded = (m: ObservedMessage): Payload<number | bigint> => decodePayload(m.payload);
 const metricsOf = (m: ObservedMessage): DecodedMetric[] => decoded(m).metrics ?? [];
 
-/** Every variable the source can map, as metrics named like the variables. */
-const MAPPED = OPCUA_VARIABLES.filter((v) => v.dataType !== 'Range');
-
-test('OPC UA over Mosquitto: the DBIRTH carries every mapped variable with its datatype and exact value (64-bit beyond 2^53); a changing variable arrives in order within a second [tck-id-topics-dbirth-metrics] [tck-id-operational-behavior-data-publish-dbirth-values]', async (t) => {
+/** A Mosquitto, a test OPC UA server and a subscriber to everything, gone after the test (in reverse order). */
+async function rig(t: TestContext): Promise<{ s: Scope; broker: Broker; server: OpcuaTestServer; observer: Observer }> {
   const s = lifo(t);
   const broker = await startMosquitto();
   s.after(() => broker.dispose());
@@ -32,6 +30,14 @@ test('OPC UA over Mosquitto: the DBIRTH carries every mapped variable with its d
   s.after(() => server.dispose());
   const observer = await startObserver(broker.url);
   s.after(() => observer.close());
+  return { s, broker, server, observer };
+}
+
+/** Every variable the source can map, as metrics named like the variables. */
+const MAPPED = OPCUA_VARIABLES.filter((v) => v.dataType !== 'Range');
+
+test('OPC UA over Mosquitto: the DBIRTH carries every mapped variable with its datatype and exact value (64-bit beyond 2^53); a changing variable arrives in order within a second [tck-id-topics-dbirth-metrics] [tck-id-operational-behavior-data-publish-dbirth-values]', async (t) => {
+  const { s, broker, server, observer } = await rig(t);
   const config = writeTemp(s, edgeYaml(broker.url, G, N, [{ id: 'Press', endpoint: server.endpoint, variables: MAPPED }]));
   const edge = spawnEdge(s, config);
 
@@ -59,13 +65,7 @@ test('OPC UA over Mosquitto: the DBIRTH carries every mapped variable with its d
 });
 
 test('OPC UA status codes: Bad → null with Quality 0 and the status name, Uncertain → Quality 500, Good again → the value with Quality 192 [tck-id-payloads-propertyset-quality-value-type] [tck-id-payloads-propertyset-quality-value-value]', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const server = await startOpcuaServer();
-  s.after(() => server.dispose());
-  const observer = await startObserver(broker.url);
-  s.after(() => observer.close());
+  const { s, broker, server, observer } = await rig(t);
   const variables = [opcuaVariable('Press.Quality')];
   const edge = spawnEdge(s, writeTemp(s, edgeYaml(broker.url, G, N, [{ id: 'Press', endpoint: server.endpoint, variables }])));
   const birth = await observer.waitFor((m) => m.topic === topic('DBIRTH'), 20_000).catch((e: unknown) => assert.fail(`${String(e)}\n${edge.stderr()}`));
@@ -98,13 +98,7 @@ test('OPC UA status codes: Bad → null with Quality 0 and the status name, Unce
 });
 
 test('OPC UA writes: a DCMD to a writable metric lands in the server and comes back in DDATA; a DCMD to a read-only metric never reaches the server', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const server = await startOpcuaServer();
-  s.after(() => server.dispose());
-  const observer = await startObserver(broker.url);
-  s.after(() => observer.close());
+  const { s, broker, server, observer } = await rig(t);
   const variables = [opcuaVariable('Press.Setpoint'), opcuaVariable('Press.Limit'), opcuaVariable('Types.Int64')];
   const edge = spawnEdge(s, writeTemp(s, edgeYaml(broker.url, G, N, [{ id: 'Press', endpoint: server.endpoint, variables, writable: ['Press.Setpoint', 'Types.Int64'] }])));
   await observer.waitFor((m) => m.topic === topic('DBIRTH'), 20_000).catch((e: unknown) => assert.fail(`${String(e)}\n${edge.stderr()}`));
@@ -128,13 +122,7 @@ test('OPC UA writes: a DCMD to a writable metric lands in the server and comes b
 });
 
 test('OPC UA server killed (-9) and restarted: DDEATH within seconds while a simulated device keeps publishing, then a DBIRTH with the restarted server values [tck-id-operational-behavior-device-ddeath]', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const server = await startOpcuaServer();
-  s.after(() => server.dispose());
-  const observer = await startObserver(broker.url);
-  s.after(() => observer.close());
+  const { s, broker, server, observer } = await rig(t);
   const variables = [opcuaVariable('Press.Speed'), opcuaVariable('Press.Counter')];
   const edge = spawnEdge(s, writeTemp(s, edgeYaml(broker.url, G, N, [{ id: 'Press', endpoint: server.endpoint, variables }], { simulated: true })));
   await observer.waitFor((m) => m.topic === topic('DBIRTH'), 20_000).catch((e: unknown) => assert.fail(`${String(e)}\n${edge.stderr()}`));
@@ -160,13 +148,7 @@ test('OPC UA server killed (-9) and restarted: DDEATH within seconds while a sim
 });
 
 test('OPC UA start-up errors: a missing NodeId and an unmapped DataType stop the edge before any birth, naming device, metric and NodeId (exit status 1)', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const server = await startOpcuaServer();
-  s.after(() => server.dispose());
-  const observer = await startObserver(broker.url);
-  s.after(() => observer.close());
+  const { s, broker, server, observer } = await rig(t);
   const missing: OpcuaTestVariable = { ...opcuaVariable('Press.Speed'), name: 'Press.Missing', nodeId: 'ns=1;s=Press.NoSuchThing' };
   const variables = [opcuaVariable('Press.Speed'), missing, opcuaVariable('Press.Structure')];
   const edge = spawnEdge(s, writeTemp(s, edgeYaml(broker.url, G, N, [{ id: 'Press', endpoint: server.endpoint, variables }])));
@@ -180,13 +162,7 @@ test('OPC UA start-up errors: a missing NodeId and an unmapped DataType stop the
 });
 
 test('sparkstate opcua browse: its devices block, saved as is below mqtt/sparkplug keys, runs as an edge config and births every variable it found', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const server = await startOpcuaServer();
-  s.after(() => server.dispose());
-  const observer = await startObserver(broker.url);
-  s.after(() => observer.close());
+  const { s, broker, server, observer } = await rig(t);
   const browse = await runCli(['opcua', 'browse', '--endpoint', server.endpoint, '--root', 'ns=1;s=Plant.Press']);
   assert.equal(browse.code, 0, browse.stderr);
   const names = [...browse.stdout.matchAll(/name: ([^,]+),/g)].map((m) => m[1]);
