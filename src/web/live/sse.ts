@@ -1,0 +1,48 @@
+/** One Server-Sent Events response stream, with a bound on what may wait in its socket buffer. */
+import type { ServerResponse } from 'node:http';
+
+export class SseStream {
+  private closed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    /** A client that lets this much pile up unread is dropped; its EventSource reconnects and starts from a snapshot. */
+    private readonly maxBufferedBytes: number,
+    /** Browsers wait this long before reconnecting a dropped stream. */
+    retryMs: number,
+    private readonly onClose: () => void,
+  ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Reverse proxies (nginx) would otherwise hold events back to fill their buffers.
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${retryMs}\n\n`);
+    res.on('close', () => this.end());
+  }
+
+  /** `data` must be one line (JSON.stringify output is). False when the stream is (now) closed. */
+  send(event: string, data: string): boolean {
+    if (this.closed) return false;
+    if (this.res.writableLength > this.maxBufferedBytes) {
+      this.end();
+      return false;
+    }
+    this.res.write(`event: ${event}\ndata: ${data}\n\n`);
+    return true;
+  }
+
+  /** A comment line: keeps idle connections open through proxies and detects dead peers. */
+  ping(): void {
+    if (!this.closed) this.res.write(': ping\n\n');
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.res.end();
+    this.onClose();
+  }
+}
