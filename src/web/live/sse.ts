@@ -15,7 +15,8 @@ export class SseStream {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // The connection ends with the stream: a kept-alive idle socket would hold up the server's close().
+      connection: 'close',
       // Reverse proxies (nginx) would otherwise hold events back to fill their buffers.
       'x-accel-buffering': 'no',
     });

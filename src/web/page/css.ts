@@ -3,7 +3,7 @@ export const STYLE_CSS = String.raw`
 :root {
   --bg: #14181d; --panel: #1a1f26; --line: #242b34; --hover: #1f262f; --text: #d6dce4; --muted: #8a94a3;
   --accent: #5fb3f0; --ok: #3fb950; --warn: #d29922; --bad: #f0625a;
-  --cols: minmax(300px, 1fr) 170px 140px 84px 118px 96px;
+  --cols: minmax(240px, 2fr) minmax(150px, 1fr) 140px 84px 118px 96px;
   --mono: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
 }
 * { box-sizing: border-box; }
@@ -71,7 +71,7 @@ body {
 .k-device > .c-val, .k-device > .c-trend, .k-device > .c-type, .k-device > .c-time { display: none; }
 .c-info { grid-column: 2 / 6; color: var(--muted); font-size: 12px; }
 .k-metric > .c-info { display: none; }
-.kv { margin-right: 14px; }
+.kv { margin-right: 12px; }
 .kv i { font-style: normal; margin-right: 5px; }
 .kv b { font-weight: 500; color: var(--text); font-family: var(--mono); font-size: 12px; }
 .badge {

@@ -72,10 +72,10 @@ function kv(label, v, cls) {
 
 function nodeInfo(n) {
   const c = n.counters;
-  return kv('bdSeq', n.bdSeq ?? '–', 'i-bdseq') + kv('seq', n.seq ?? '–', 'i-seq') + kv('messages', count(c.messages), 'i-msgs') +
+  return kv('bdSeq', n.bdSeq ?? '–', 'i-bdseq') + kv('seq', n.seq ?? '–', 'i-seq') + kv('msgs', count(c.messages), 'i-msgs') +
     kv('rebirths', count(c.rebirthsRequested), 'i-rebirths') + kv('gaps', count(c.gaps), 'i-gaps') +
     kv('born', n.birth === null ? '–' : time(n.birth), 'i-birth') +
-    (n.stale || !n.online ? kv('stale since', time(n.staleSince), 'i-stale') : '');
+    (n.stale || !n.online ? kv('stale', time(n.staleSince), 'i-stale') : '');
 }
 
 function html(el, h) {
