@@ -3,9 +3,12 @@
  * Sparkplug payloads (hand-built, or a sparkstate edge), the feed read with fetch.
  */
 import assert from 'node:assert/strict';
+import { createServer, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import type { HostApplication } from '../../src/host/index.js';
 import { createHttpServer, type HttpServer } from '../../src/web/index.js';
+import { SseStream } from '../../src/web/live/sse.js';
 import type { LiveEvent, WireValues } from '../../src/web/live/wire.js';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
@@ -184,5 +187,29 @@ describe('live feed GET /api/events', () => {
     await b.ended;
     assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
     assert.equal(r.host.hasListeners('metrics'), false);
+  });
+
+  test('a reader that stops reading is dropped once its unsent backlog passes the bound, not buffered for ever', async (t) => {
+    const CHUNK = 'x'.repeat(64 * 1024);
+    const BOUND = 256 * 1024;
+    let sent = 0;
+    let dropped = false;
+    const server = createServer((_req, res) => {
+      const stream = new SseStream(res, BOUND, 1000, () => (dropped = true));
+      const timer = setInterval(() => {
+        for (let i = 0; i < 16 && !dropped; i++, sent++) stream.send('delta', CHUNK);
+        if (dropped) clearInterval(timer);
+      }, 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => server.close(resolve)));
+    const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false }, resolve));
+    res.pause();
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    await waitUntil(() => dropped, 10_000, 'the stream to be dropped');
+    await closed;
+    // What the kernel's socket buffers hold, plus the bound: nowhere near what would have piled up.
+    t.diagnostic(`dropped after ${((sent * CHUNK.length) / 1e6).toFixed(1)} MB sent`);
+    assert.ok(sent * CHUNK.length < 64e6);
   });
 });

@@ -50,10 +50,12 @@ export class LiveFeed {
 
   /** Starts a stream on `res`: the snapshot goes out at once, deltas follow. */
   open(res: ServerResponse): void {
-    const stream = new SseStream(res, this.opts.maxBufferedBytes, RETRY_MS, () => this.closed(stream));
+    // The pending batch goes to the streams it belongs to: the new one starts from a snapshot that has it.
     if (this.streams.size === 0) this.attach();
+    else this.flush();
+    const stream = new SseStream(res, this.opts.maxBufferedBytes, RETRY_MS, () => this.closed(stream));
     this.streams.add(stream);
-    // After attaching: whatever changes from here on is in a later delta, so nothing falls between.
+    // Listeners are attached: whatever changes from here on is in a later delta, so nothing falls between.
     stream.send('snapshot', JSON.stringify(snapshotMessage(this.host.snapshot(), this.opts.demo, this.opts.batchMs)));
   }
 
@@ -108,6 +110,7 @@ export class LiveFeed {
   }
 
   private flush(): void {
+    clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.batch.empty) return;
     this.broadcast('delta', JSON.stringify(this.batch.take()));
@@ -121,13 +124,14 @@ export class LiveFeed {
   private summary(): void {
     const started = performance.now();
     // Deltas first: a summary must not overtake the births it reflects.
-    clearTimeout(this.flushTimer);
     this.flush();
     const text = JSON.stringify(nodesMessage(this.host.snapshot()));
     if (text !== this.lastSummary) {
       this.lastSummary = text;
       this.broadcast('nodes', text);
     }
+    // The last stream may have been dropped just now (it lagged): then the feed has stopped.
+    if (this.streams.size === 0) return;
     const cost = performance.now() - started;
     if (cost > 200) this.opts.logger?.debug({ costMs: Math.round(cost) }, 'live view: node summary is slow');
     this.scheduleSummary(Math.max(this.opts.summaryMs, cost / SUMMARY_DUTY));

@@ -24,15 +24,12 @@ export class SseStream {
     res.on('close', () => this.end());
   }
 
-  /** `data` must be one line (JSON.stringify output is). False when the stream is (now) closed. */
-  send(event: string, data: string): boolean {
-    if (this.closed) return false;
-    if (this.res.writableLength > this.maxBufferedBytes) {
-      this.end();
-      return false;
-    }
-    this.res.write(`event: ${event}\ndata: ${data}\n\n`);
-    return true;
+  /** `data` must be one line (JSON.stringify output is). */
+  send(event: string, data: string): void {
+    if (this.closed) return;
+    // Destroyed, not ended: ending would wait for the reader that is not reading.
+    if (this.res.writableLength > this.maxBufferedBytes) this.close(true);
+    else this.res.write(`event: ${event}\ndata: ${data}\n\n`);
   }
 
   /** A comment line: keeps idle connections open through proxies and detects dead peers. */
@@ -41,9 +38,14 @@ export class SseStream {
   }
 
   end(): void {
+    this.close(false);
+  }
+
+  private close(destroy: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.res.end();
+    if (destroy) this.res.destroy();
+    else this.res.end();
     this.onClose();
   }
 }

@@ -20,7 +20,10 @@ const ui = {
   expanded,
   /** The metric whose write box is open, or null. */
   editing: null,
+  /** A write is on its way: Enter again does not send it twice. */
+  sending: false,
   async commitEdit(m, text) {
+    if (ui.sending) return;
     let json;
     try {
       json = parseInput(m, text);
@@ -28,7 +31,12 @@ const ui = {
       toast(m.name + ': ' + e.message, 'error');
       return;
     }
-    if (await write(m, json)) ui.cancelEdit();
+    ui.sending = true;
+    try {
+      if (await write(m, json)) ui.cancelEdit();
+    } finally {
+      ui.sending = false;
+    }
   },
   cancelEdit() {
     ui.editing = null;

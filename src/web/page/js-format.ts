@@ -83,24 +83,26 @@ export function sparkline(canvas, m, live) {
   c.setTransform(ratio, 0, 0, ratio, 0, 0);
   c.clearRect(0, 0, w, h);
   const n = m.count;
-  if (m.hist === null || n === 0) return;
-  const size = m.hist.length, start = (m.head - n + size) % size;
+  if (n === 0) return;
+  // One value so far: no buffer yet (see model.js), the value is in m.first.
+  const size = m.hist === null ? 1 : m.hist.length, start = (m.head - n + size) % size;
+  const at = (i) => (m.hist === null ? m.first : m.hist[(start + i) % size]);
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
-    const x = m.hist[(start + i) % size];
+    const x = at(i);
     if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
   }
   if (lo === Infinity) return;
-  const span = hi - lo || 1, pad = 3;
+  const span = hi - lo || 1, inset = 3;
   // The points there are fill the width (a new metric's trend is not a dot at the edge).
   const px = (i) => (n === 1 ? w - 4 : 4 + i * ((w - 8) / (n - 1)));
-  const py = (x) => (hi === lo ? h / 2 : pad + (h - 2 * pad) * (1 - (x - lo) / span));
+  const py = (x) => (hi === lo ? h / 2 : inset + (h - 2 * inset) * (1 - (x - lo) / span));
   c.lineWidth = 1.25;
   c.strokeStyle = live ? '#5fb3f0' : '#6b7480';
   c.beginPath();
   let drawing = false, lastX = 0, lastY = 0;
   for (let i = 0; i < n; i++) {
-    const x = m.hist[(start + i) % size];
+    const x = at(i);
     if (!Number.isFinite(x)) { drawing = false; continue; }
     lastX = px(i); lastY = py(x);
     if (drawing) c.lineTo(lastX, lastY); else c.moveTo(lastX, lastY);

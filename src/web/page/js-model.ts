@@ -62,11 +62,25 @@ export function isNumeric(m) {
   return NUMERIC.has(m.type);
 }
 
-/** Numeric values go into a ring buffer for the trend (64-bit values beyond 2^53 arrive as strings). */
+/**
+ * Numeric values go into a ring buffer for the trend (64-bit values beyond 2^53 arrive as strings).
+ * The buffer is made at the second value: metrics that never change (most of a large plant's) cost
+ * one number, not an array.
+ */
 function record(m, v) {
   if (!NUMERIC.has(m.type)) return;
-  if (m.hist === null) m.hist = new Float64Array(HISTORY);
-  m.hist[m.head] = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  const x = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  if (m.hist === null) {
+    if (m.count === 0) {
+      m.first = x;
+      m.count = 1;
+      return;
+    }
+    m.hist = new Float64Array(HISTORY);
+    m.hist[0] = m.first;
+    m.head = 1;
+  }
+  m.hist[m.head] = x;
   m.head = (m.head + 1) % HISTORY;
   if (m.count < HISTORY) m.count++;
 }
@@ -83,9 +97,9 @@ function setMetrics(model, owner, list, previous) {
   owner.metrics = [];
   owner.byName = new Map();
   for (const [name, type, value, ts, unit] of list) {
-    const m = { name, type, unit: unit ?? '', value: null, ts, owner, hist: null, head: 0, count: 0, ver: 0 };
+    const m = { name, type, unit: unit ?? '', value: null, ts, owner, first: NaN, hist: null, head: 0, count: 0, ver: 0 };
     const prev = previous.get(name);
-    if (prev !== undefined && prev.type === type) Object.assign(m, { hist: prev.hist, head: prev.head, count: prev.count });
+    if (prev !== undefined && prev.type === type) Object.assign(m, { first: prev.first, hist: prev.hist, head: prev.head, count: prev.count });
     setValue(m, value, ts);
     owner.metrics.push(m);
     owner.byName.set(name, m);
