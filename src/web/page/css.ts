@@ -30,6 +30,11 @@ body {
   border-bottom: 1px solid var(--line);
 }
 .hint { color: var(--muted); margin-left: 8px; }
+.filter {
+  width: 320px; margin-left: 8px; font: inherit; color: var(--text); background: #0f1318;
+  border: 1px solid #323b47; border-radius: 4px; padding: 4px 10px; outline: none;
+}
+.filter:focus { border-color: var(--accent); }
 .btn {
   font: inherit; color: var(--text); background: #252c36; border: 1px solid #323b47; border-radius: 4px;
   padding: 4px 12px; cursor: pointer;

@@ -21,7 +21,10 @@ export const INDEX_HTML = String.raw`<!doctype html>
 <div class="tools">
   <button id="expand-all" class="btn ghost">Expand nodes</button>
   <button id="collapse-all" class="btn ghost">Collapse nodes</button>
-  <span class="hint">Click a row to expand it. Values update live; ✎ writes a metric (NCMD/DCMD).</span>
+  <input id="filter" class="filter" type="search" placeholder="Filter: metric name or path, e.g. Filler/Temp" spellcheck="false" autocomplete="off">
+  <span id="matches" class="hint"></span>
+  <span class="spacer"></span>
+  <span class="hint">Click a row to expand it · ✎ writes a metric (NCMD/DCMD)</span>
 </div>
 <div class="cols">
   <div>Name</div><div class="r">Value</div><div>Trend</div><div>Type</div><div>Updated</div><div></div>

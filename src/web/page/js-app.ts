@@ -4,7 +4,7 @@
  */
 export const APP_JS = String.raw`
 import { applyDelta, applyNodes, applySnapshot, createModel } from './model.js';
-import { flatten, VirtualList } from './tree.js';
+import { filtered, flatten, VirtualList } from './tree.js';
 import { createRow, drawRow } from './rows.js';
 import { count, parseInput } from './format.js';
 import { rebirth, restartBroker, toast, write } from './actions.js';
@@ -18,6 +18,8 @@ const seen = new Set();
 
 const ui = {
   expanded,
+  /** The filter box's text: while it is not empty the tree shows what matches, all open. */
+  filter: '',
   /** The metric whose write box is open, or null. */
   editing: null,
   /** A write is on its way: Enter again does not send it twice. */
@@ -60,7 +62,14 @@ function draw() {
   frame = 0;
   if (model.structure) {
     model.structure = false;
-    list.setRows(flatten(model, expanded, seen));
+    if (ui.filter === '') {
+      list.setRows(flatten(model, expanded, seen));
+      $('matches').textContent = '';
+    } else {
+      const f = filtered(model, ui.filter);
+      list.setRows(f.rows);
+      $('matches').textContent = count(f.matches) + (f.matches === 1 ? ' match' : ' matches');
+    }
     $('empty').hidden = model.groups.size > 0;
   }
   if (model.nodesChanged) {
@@ -159,7 +168,7 @@ $('viewport').addEventListener('click', (e) => {
     }
     return;
   }
-  if (row.kind === 'metric') return;
+  if (row.kind === 'metric' || ui.filter !== '') return;
   if (expanded.has(row.ref.key)) expanded.delete(row.ref.key);
   else expanded.add(row.ref.key);
   model.structure = true;
@@ -181,6 +190,18 @@ $('collapse-all').addEventListener('click', () => {
   for (const g of model.groups.values()) expanded.add(g.key);
   model.structure = true;
   schedule();
+});
+
+// Filtering walks every metric: once typing pauses, not at every key.
+let filterTimer = 0;
+$('filter').addEventListener('input', (e) => {
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => {
+    ui.filter = e.target.value.trim();
+    model.structure = true;
+    $('viewport').scrollTop = 0;
+    schedule();
+  }, 150);
 });
 
 $('restart-broker').addEventListener('click', (e) => restartBroker(e.currentTarget));

@@ -87,7 +87,7 @@ function html(el, h) {
 
 function drawContainer(el, row, ui) {
   const c = el.cells, r = row.ref;
-  text(c.tw, ui.expanded.has(r.key) ? '▾' : '▸');
+  text(c.tw, ui.filter !== '' || ui.expanded.has(r.key) ? '▾' : '▸');
   if (row.kind === 'group') {
     let online = 0;
     for (const n of r.nodes.values()) if (n.online && !n.stale) online++;

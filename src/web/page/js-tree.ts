@@ -32,6 +32,39 @@ export function flatten(model, expanded, seen) {
   return rows;
 }
 
+/**
+ * The rows while a filter is typed: every metric whose path (group/node/device/name) contains the
+ * text, case-insensitive, under its group, node and device, all shown open.
+ */
+export function filtered(model, text) {
+  const q = text.toLowerCase();
+  const rows = [];
+  let matches = 0;
+  const hits = (owner) => owner.metrics.filter((m) => (owner.key + '/' + m.name).toLowerCase().includes(q));
+  // Ancestors go in only once something under them matched: their places are kept and filled then.
+  for (const g of sorted(model.groups)) {
+    const groupAt = rows.length;
+    for (const n of sorted(g.nodes)) {
+      const nodeAt = rows.length;
+      const add = (owner, depth) => {
+        for (const m of hits(owner)) {
+          rows.push({ kind: 'metric', ref: m, depth });
+          matches++;
+        }
+      };
+      add(n, 2);
+      for (const d of sorted(n.devices)) {
+        const deviceAt = rows.length;
+        add(d, 3);
+        if (rows.length > deviceAt) rows.splice(deviceAt, 0, { kind: 'device', ref: d, depth: 2 });
+      }
+      if (rows.length > nodeAt) rows.splice(nodeAt, 0, { kind: 'node', ref: n, depth: 1 });
+    }
+    if (rows.length > groupAt) rows.splice(groupAt, 0, { kind: 'group', ref: g, depth: 0 });
+  }
+  return { rows, matches };
+}
+
 export class VirtualList {
   /** create(): a row element; draw(el, row, fresh): fills it (fresh: it showed another row before). */
   constructor(viewport, spacer, rowHeight, create, draw) {
