@@ -51,8 +51,9 @@ export class LiveFeed {
   /** Starts a stream on `res`: the snapshot goes out at once, deltas follow. */
   open(res: ServerResponse): void {
     // The pending batch goes to the streams it belongs to: the new one starts from a snapshot that has it.
+    // (Flushing may drop a lagging last stream and detach: hence attach after it.)
+    this.flush();
     if (this.streams.size === 0) this.attach();
-    else this.flush();
     const stream = new SseStream(res, this.opts.maxBufferedBytes, RETRY_MS, () => this.closed(stream));
     this.streams.add(stream);
     // Listeners are attached: whatever changes from here on is in a later delta, so nothing falls between.

@@ -42,18 +42,13 @@ const ui = {
   },
   cancelEdit() {
     ui.editing = null;
-    redraw();
+    schedule();
   },
 };
 
 const list = new VirtualList($('viewport'), $('spacer'), ROW_HEIGHT, () => createRow(ui), (el, row, fresh) => drawRow(el, row, fresh, ui));
 
 let frame = 0;
-function redraw() {
-  model.values = true;
-  schedule();
-}
-
 function schedule() {
   if (frame === 0) frame = requestAnimationFrame(draw);
 }
@@ -76,7 +71,6 @@ function draw() {
     model.nodesChanged = false;
     header();
   }
-  model.values = false;
   list.render();
 }
 
@@ -164,7 +158,7 @@ $('viewport').addEventListener('click', (e) => {
     if (button.dataset.act === 'rebirth') rebirth(row.ref);
     else if (button.dataset.act === 'write') {
       ui.editing = ui.editing === row.ref ? null : row.ref;
-      redraw();
+      schedule();
     }
     return;
   }

@@ -1,10 +1,10 @@
 /**
  * ui/model.js: the page's copy of the host model, fed by the snapshot, delta and nodes messages of
  * GET /api/events (src/web/live/wire.ts). Applying a message only updates objects and raises flags;
- * drawing happens once per animation frame (app.js).
+ * drawing happens once per animation frame (app.js), and then only rows in view.
  */
 export const MODEL_JS = String.raw`
-export const HISTORY = 48;
+const HISTORY = 48;
 
 const NUMERIC = new Set(['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float', 'Double']);
 
@@ -12,8 +12,8 @@ export function createModel() {
   return {
     hostId: '', state: 'offline', counters: null, demo: false, batchMs: 0,
     groups: new Map(),
-    // structure: the row list must be rebuilt; values: visible rows redrawn; nodesChanged: totals recounted
-    structure: true, values: true, nodesChanged: true,
+    // structure: the row list must be rebuilt; nodesChanged: the header's totals recounted
+    structure: true, nodesChanged: true,
     valuesReceived: 0,
   };
 }
@@ -34,7 +34,7 @@ function group(model, g) {
   });
 }
 
-export function node(model, g, n) {
+function node(model, g, n) {
   return byId(group(model, g).nodes, n, () => {
     model.structure = true;
     return {
@@ -132,7 +132,7 @@ export function applySnapshot(model, s) {
       setMetrics(model, dv, wd.metrics, old?.devices.get(wd.d)?.byName ?? new Map());
     }
   }
-  model.structure = model.values = model.nodesChanged = true;
+  model.structure = model.nodesChanged = true;
 }
 
 export function applyNodes(model, msg) {
@@ -142,7 +142,7 @@ export function applyNodes(model, msg) {
     setNodeInfo(node(model, w.g, w.n), w);
     for (const wd of w.devices) setDeviceInfo(device(model, w.g, w.n, wd.d), wd);
   }
-  model.values = model.nodesChanged = true;
+  model.nodesChanged = true;
 }
 
 function applyEvent(model, e) {
@@ -196,7 +196,6 @@ export function applyDelta(model, msg) {
     }
     model.valuesReceived += values.length;
   }
-  model.values = true;
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true });
