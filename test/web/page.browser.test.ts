@@ -61,6 +61,7 @@ test('live page on the demo: tree, live values, write, rebirth, broker restart',
   await page.locator('#restart-broker').click();
   await node.locator('.badge.stale, .badge.offline').waitFor({ timeout: 5000 });
   assert.notEqual(await text(page.locator('#host-state')), 'online');
+  await screenshot(t, page, 'demo-broker-down');
   await node.locator('.badge.online').waitFor({ timeout: 15_000 });
   await node.locator('.i-bdseq', { hasText: '1' }).waitFor({ timeout: 5000 });
   assert.equal(await text(page.locator('#host-state')), 'online');
