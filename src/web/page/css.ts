@@ -103,7 +103,7 @@ body {
 .c-type { color: var(--muted); font-size: 12px; }
 .c-time { color: var(--muted); font-family: var(--mono); font-size: 12px; }
 .c-act { text-align: right; }
-.row.stale .c-val, .row.stale .c-time, .row.stale .nm { color: var(--muted); }
+.row.stale .c-val, .row.stale .c-time, .row.stale .nm, .row.stale .v.on { color: var(--muted); }
 .row.stale .c-val .v { text-decoration: line-through; text-decoration-color: rgba(210, 153, 34, 0.6); }
 .toasts { position: fixed; right: 16px; bottom: 16px; display: flex; flex-direction: column; gap: 8px; z-index: 10; }
 .toast {
