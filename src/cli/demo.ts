@@ -123,12 +123,13 @@ class EmbeddedBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  /** Every client is dropped; after `downMs` a fresh broker (nothing retained) listens on the same port. */
-  async restart(downMs: number): Promise<void> {
+  /** Every client is dropped (then `down()` is called); after `downMs` a fresh broker (nothing retained) listens on the same port. */
+  async restart(downMs: number, down: () => void): Promise<void> {
     if (this.restarting || this.stopped) throw new SparkplugError(ErrorCodes.LIFECYCLE, this.stopped ? 'the demo is stopping' : 'the broker is already restarting');
     this.restarting = true;
     try {
       await this.close();
+      down();
       await new Promise((r) => setTimeout(r, downMs));
       if (this.stopped) throw new SparkplugError(ErrorCodes.LIFECYCLE, 'the demo is stopping');
       this.broker = await Aedes.createBroker();
@@ -179,8 +180,7 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
   const host = createHostApplication(await parseHostConfig(DEMO_HOST(mqtt.url), {}, 'demo-host.yaml'), { logger: log });
   const demo: DemoControls = {
     restartBroker: async () => {
-      out(`demo: MQTT broker going down for ${BROKER_DOWN_MS / 1000} s`);
-      await mqtt.restart(BROKER_DOWN_MS);
+      await mqtt.restart(BROKER_DOWN_MS, () => out(`demo: MQTT broker down for ${BROKER_DOWN_MS / 1000} s`));
       out(`demo: MQTT broker back on ${mqtt.url}`);
     },
   };
