@@ -1,11 +1,15 @@
 /**
- * The host's HTTP server (fastify): JSON API, Prometheus metrics and a health check.
+ * The host's HTTP server (fastify): the live web page, JSON API, live feed, Prometheus metrics and a
+ * health check.
  *
+ *   GET  /              the live web page (its files under /ui/)
+ *   GET  /api/events    Server-Sent Events: a snapshot, then batched deltas (live/wire.ts)
  *   GET  /api/state     the whole model (HostSnapshot)
  *   POST /api/rebirth   {group, node}                          → 202 | 404 | 409
  *   POST /api/write     {group, node, device?, metric, value}   → 200 | 400 | 404 | 409
  *   GET  /metrics       Prometheus text format
  *   GET  /healthz       200 while the host is online, else 503
+ *   POST /api/demo/restart-broker   only when demo controls are given (`sparkstate demo`)
  *
  * Every error answer is {code, message} (see errors.ts).
  */
@@ -13,15 +17,28 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApi } from './api.js';
 import { HttpError, toHttpError } from './errors.js';
+import { registerDemo, type DemoControls } from './demo.js';
+import { LiveFeed } from './live/feed.js';
+import { registerLive } from './live/routes.js';
 import { createMetricsRegistry } from './metrics.js';
+import { registerPage } from './page/index.js';
 import type { WebHost } from './types.js';
 
-export interface HttpServerOptions {
+export interface HttpAppOptions {
+  readonly logger?: Logger | undefined;
+  /** The demo's controls; their routes (and the page's buttons) exist only when given. */
+  readonly demo?: DemoControls | undefined;
+  /** Live feed: deltas go out at most this often, ms. Default 200. */
+  readonly liveBatchMs?: number | undefined;
+  /** Live feed: node summaries (seq, counters) at most this often, ms. Default 1000. */
+  readonly liveSummaryMs?: number | undefined;
+}
+
+export interface HttpServerOptions extends HttpAppOptions {
   /** 0 = any free port (see `HttpServer.port`). */
   readonly port: number;
   /** Interface to listen on, e.g. 127.0.0.1 (default) or 0.0.0.0 in a container. */
   readonly host?: string | undefined;
-  readonly logger?: Logger | undefined;
 }
 
 export interface HttpServer {
@@ -34,7 +51,8 @@ export interface HttpServer {
 }
 
 /** Builds the app without listening (for inject-style use and embedding). */
-export function buildHttpApp(host: WebHost, logger?: Logger): FastifyInstance {
+export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyInstance {
+  const logger = opts.logger;
   const app = Fastify({
     // Our own pino logs the failures that matter; per-request logs would drown the host's.
     logger: false,
@@ -50,7 +68,18 @@ export function buildHttpApp(host: WebHost, logger?: Logger): FastifyInstance {
     void reply.code(404).send(new HttpError(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON());
   });
 
+  registerPage(app);
   registerApi(app, host);
+  const feed = new LiveFeed(host, {
+    batchMs: opts.liveBatchMs ?? 200,
+    summaryMs: opts.liveSummaryMs ?? 1000,
+    demo: opts.demo !== undefined,
+    // Several full snapshots of a large model: a page that cannot keep up is reset, not fed for ever.
+    maxBufferedBytes: 64 * 1024 * 1024,
+    logger,
+  });
+  registerLive(app, feed);
+  if (opts.demo !== undefined) registerDemo(app, opts.demo);
 
   const registry = createMetricsRegistry(host);
   app.get('/metrics', async (_req, reply) => {
@@ -67,7 +96,7 @@ export function buildHttpApp(host: WebHost, logger?: Logger): FastifyInstance {
 }
 
 export async function createHttpServer(host: WebHost, opts: HttpServerOptions): Promise<HttpServer> {
-  const app = buildHttpApp(host, opts.logger);
+  const app = buildHttpApp(host, opts);
   const address = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port, host: address });
   const bound = app.server.address();

@@ -4,7 +4,7 @@ import type { HostApplication } from '../host/index.js';
 
 export type WebHost = Pick<
   HostApplication,
-  'hostId' | 'state' | 'counters' | 'snapshot' | 'stats' | 'hasNode' | 'metricType' | 'requestRebirth' | 'writeMetric'
+  'hostId' | 'state' | 'counters' | 'snapshot' | 'stats' | 'hasNode' | 'metricType' | 'requestRebirth' | 'writeMetric' | 'on'
 >;
 
 /**
