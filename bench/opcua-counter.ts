@@ -3,7 +3,8 @@
  * the edge does (one ClientMonitoredItemGroup, the same sampling and publishing intervals) and only
  * counts the notifications. Run as its own process: `node opcua-counter.js <endpoint> <count> <publishingMs>`.
  * Prints `ready` once subscribed, then `count <n> <mean latency ms>` whenever it gets a line on
- * stdin (latency: arrival − source timestamp of the first variable's values since the last line).
+ * stdin (latency: arrival − source timestamp of the first variable's values since the last line);
+ * `quit` closes its session and exits.
  */
 import { createInterface } from 'node:readline';
 import { OPCUACertificateManager } from 'node-opcua';
@@ -37,7 +38,15 @@ group.on('changed', (_item, dataValue, position) => {
 });
 await new Promise<void>((resolve) => group.once('initialized', () => resolve()));
 process.stdout.write('ready\n');
-createInterface({ input: process.stdin }).on('line', () => {
+createInterface({ input: process.stdin }).on('line', (line) => {
+  // A killed client's subscription would go on loading the server until its session times out.
+  if (line === 'quit') {
+    void session
+      .close()
+      .then(() => client.disconnect())
+      .finally(() => process.exit(0));
+    return;
+  }
   process.stdout.write(`count ${notifications} ${latencyCount === 0 ? NaN : latencySum / latencyCount}\n`);
   latencySum = 0;
   latencyCount = 0;

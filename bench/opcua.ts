@@ -108,7 +108,11 @@ async function runCounter(server: OpcuaTestServer, items: number, intervalMs: nu
     };
     return await measure(proc, tally, server, items, warmupMs, runMs);
   } finally {
-    proc.kill('SIGKILL');
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.stdin?.write('quit\n');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 

@@ -16,7 +16,7 @@ import { createHostApplication } from '../host/from-config.js';
 import { createHttpServer, type HttpServer, type DemoControls } from '../web/index.js';
 import type { HostApplication } from '../host/index.js';
 import { createLogger } from './logger.js';
-import { runUntilSignal } from './signals.js';
+import { watchStopSignals } from './signals.js';
 import { startSniffer } from './sniff.js';
 
 // Short back-off: after "restart broker" the visitor should see everything come back within seconds.
@@ -172,6 +172,8 @@ function tips(http: HttpServer, broker: EmbeddedBroker, notes: readonly string[]
 
 export async function demoCommand(opts: DemoOptions): Promise<void> {
   const log = createLogger('warn', 'sparkstate-demo');
+  // Listening before start-up: a Ctrl-C while the demo starts still ends in NDEATH and offline STATE.
+  const stop = watchStopSignals(log);
   const ports = demoPorts(opts, process.env);
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const broker = await EmbeddedBroker.start(ports.mqtt);
@@ -202,9 +204,11 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     await rm(storeDir, { recursive: true, force: true });
   };
   if (opts.durationSec !== undefined) {
-    await new Promise((r) => setTimeout(r, (opts.durationSec ?? 0) * 1000));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, (opts.durationSec ?? 0) * 1000))), stop.received]);
+    clearTimeout(timer);
     await shutdown();
     return;
   }
-  await runUntilSignal(log, shutdown);
+  await stop.stopWith(shutdown);
 }

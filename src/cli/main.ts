@@ -6,7 +6,6 @@ import { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from '../config/opcua.j
 import { isSparkplugError } from '../errors.js';
 import { idProblem } from '../topic/index.js';
 import { decodeCommand, type DecodeOptions } from './decode-command.js';
-import { demoCommand } from './demo.js';
 import { edgeCommand } from './edge-command.js';
 import { hostCommand } from './host-command.js';
 import type { BrowseOptions } from './opcua-browse.js';
@@ -49,12 +48,14 @@ program
 program
   .command('demo')
   .description('embedded broker + host application with HTTP API + simulated edge node + live message view')
-  .option('-p, --port <port>', 'port of the embedded broker (0 = any free port)', integer, 0)
-  .option('--http-port <port>', 'port of the host HTTP API (0 = any free port)', integer, 8080)
+  .option('-p, --port <port>', 'port of the embedded broker (default: MQTT_PORT, else any free port)', integer)
+  .option('--http-port <port>', 'port of the web page and HTTP API (default: HTTP_PORT, else 8080; a taken port falls back to a free one)', integer)
   .option('--duration <seconds>', 'stop after this many seconds', integer)
-  .action((o: { port: number; httpPort: number; duration?: number }) =>
-    demoCommand({ port: o.port, httpPort: o.httpPort, ...(o.duration === undefined ? {} : { durationSec: o.duration }) }),
-  );
+  // Loaded when run: the broker, web server and their dependencies cost the other commands start-up time.
+  .action(async (o: { port?: number; httpPort?: number; duration?: number }) => {
+    const { demoCommand } = await import('./demo.js');
+    await demoCommand({ port: o.port, httpPort: o.httpPort, durationSec: o.duration });
+  });
 
 program
   .command('sniff')

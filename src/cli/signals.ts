@@ -83,8 +83,3 @@ export function watchStopSignals(log: Logger, opts: StopSignalOptions = {}): Sto
     },
   };
 }
-
-/** Waits for SIGINT/SIGTERM, then runs `shutdown` once (see `watchStopSignals`). */
-export function runUntilSignal(log: Logger, shutdown: () => Promise<void>, opts: StopSignalOptions = {}): Promise<void> {
-  return watchStopSignals(log, opts).stopWith(shutdown);
-}
