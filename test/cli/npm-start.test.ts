@@ -18,7 +18,7 @@ test('npm start: Ctrl-C (SIGINT twice to the process group) publishes NDEATH and
     cwd: ROOT,
     env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
   });
-  await npm.waitForStdout(/live model at http:\/\/127\.0\.0\.1:\d+\/api\/state/, 120_000);
+  await npm.waitForStdout(/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/, 120_000);
   await npm.waitForStdout(/DDATA {2}Demo\/Line1\/Filler/, 10_000);
 
   npm.signalGroup('SIGINT', 2);
