@@ -7,12 +7,12 @@
  *                  its broker or primary host is not broken, and a restart would not bring either back.
  *   GET /metrics   Prometheus text format
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdgeNode, EdgeState } from '../edge/index.js';
 import { createEdgeMetricsRegistry } from './edge-metrics.js';
-import { HttpError, toHttpError } from './errors.js';
-import type { HttpServer, HttpServerOptions } from './server.js';
+import { baseApp, listen, type HttpServer } from './base.js';
+import type { HttpServerOptions } from './server.js';
 
 /** What the HTTP side reads of an edge node. */
 export type WebEdge = Pick<EdgeNode, 'state' | 'stats' | 'deviceScopes' | 'options'>;
@@ -41,17 +41,7 @@ function health(edge: WebEdge, ok: boolean): EdgeHealth {
 
 /** Builds the app without listening (for inject-style use and embedding). */
 export function buildEdgeHttpApp(edge: WebEdge, logger?: Logger): FastifyInstance {
-  // Per-request logs would drown the node's own; failures that matter are logged below.
-  const app = Fastify({ logger: false });
-  app.setErrorHandler((err, req, reply) => {
-    const e = toHttpError(err);
-    if (e.statusCode >= 500) logger?.error({ err, url: req.url }, 'HTTP request failed');
-    void reply.code(e.statusCode).send(e.toJSON());
-  });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(new HttpError(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON());
-  });
-
+  const app = baseApp(logger);
   app.get('/healthz', async (_req, reply) => {
     const online = edge.state === 'online';
     return reply.code(online ? 200 : 503).send(health(edge, online));
@@ -64,11 +54,5 @@ export function buildEdgeHttpApp(edge: WebEdge, logger?: Logger): FastifyInstanc
 }
 
 export async function createEdgeHttpServer(edge: WebEdge, opts: HttpServerOptions): Promise<HttpServer> {
-  const app = buildEdgeHttpApp(edge, opts.logger);
-  const address = opts.host ?? '127.0.0.1';
-  await app.listen({ port: opts.port, host: address });
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : opts.port;
-  const urlHost = address.includes(':') ? `[${address}]` : address;
-  return { port, url: `http://${urlHost}:${port}`, app, close: () => app.close() };
+  return listen(buildEdgeHttpApp(edge, opts.logger), opts.port, opts.host);
 }

@@ -3,7 +3,8 @@
  * (metrics.ts): a fresh Registry per server, and every value read from the node when scraped, so
  * the publish path pays nothing for it.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { mirrorCounters } from './base.js';
 import { ALLOWED_TRANSITIONS } from '../edge/lifecycle.js';
 import type { EdgeStats } from '../edge/index.js';
 import type { WebEdge } from './edge-http.js';
@@ -24,18 +25,7 @@ const STATES = Object.keys(ALLOWED_TRANSITIONS);
 export function createEdgeMetricsRegistry(edge: WebEdge): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ group_id: edge.options.groupId, edge_node_id: edge.options.edgeNodeId });
-  for (const c of COUNTERS) {
-    new Counter({
-      name: c.name,
-      help: c.help,
-      registers: [registry],
-      // Counters cannot be set; reset + inc mirrors the node's own monotonic counter on each scrape.
-      collect() {
-        this.reset();
-        this.inc(edge.stats[c.key]);
-      },
-    });
-  }
+  mirrorCounters(registry, COUNTERS, (key) => edge.stats[key]);
   new Gauge({
     name: 'sparkstate_edge_state',
     help: '1 for the lifecycle state the edge node is in, 0 for the others',

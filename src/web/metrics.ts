@@ -4,7 +4,8 @@
  * Nothing is updated on the message path; every value is read from the host when scraped
  * (observability costs nothing when unused).
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { mirrorCounters } from './base.js';
 import type { WebHost } from './types.js';
 
 type CounterKey = 'messages' | 'gaps' | 'rebirthsRequested' | 'decodeErrors' | 'invalidMessages' | 'staleDeaths';
@@ -21,18 +22,7 @@ const COUNTERS: readonly { key: CounterKey; name: string; help: string }[] = [
 export function createMetricsRegistry(host: WebHost): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ host_id: host.hostId });
-  for (const c of COUNTERS) {
-    new Counter({
-      name: c.name,
-      help: c.help,
-      registers: [registry],
-      // Counters cannot be set; reset + inc mirrors the host's own monotonic counter on each scrape.
-      collect() {
-        this.reset();
-        this.inc(host.counters[c.key]);
-      },
-    });
-  }
+  mirrorCounters(registry, COUNTERS, (key) => host.counters[key]);
   new Gauge({
     name: 'sparkstate_host_nodes',
     help: 'Edge nodes in the model by state',

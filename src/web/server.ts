@@ -13,16 +13,18 @@
  *
  * Every error answer is {code, message} (see errors.ts).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApi } from './api.js';
-import { HttpError, toHttpError } from './errors.js';
+import { baseApp, listen, type HttpServer } from './base.js';
 import { registerDemo, type DemoControls } from './demo.js';
 import { LiveFeed } from './live/feed.js';
 import { registerLive } from './live/routes.js';
 import { createMetricsRegistry } from './metrics.js';
 import { registerPage } from './page/index.js';
 import type { WebHost } from './types.js';
+
+export type { HttpServer } from './base.js';
 
 export interface HttpAppOptions {
   readonly logger?: Logger | undefined;
@@ -41,32 +43,10 @@ export interface HttpServerOptions extends HttpAppOptions {
   readonly host?: string | undefined;
 }
 
-export interface HttpServer {
-  /** The port actually bound. */
-  readonly port: number;
-  /** http://<host>:<port> */
-  readonly url: string;
-  readonly app: FastifyInstance;
-  close(): Promise<void>;
-}
-
 /** Builds the app without listening (for inject-style use and embedding). */
 export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyInstance {
   const logger = opts.logger;
-  const app = Fastify({
-    // Our own pino logs the failures that matter; per-request logs would drown the host's.
-    logger: false,
-    // Reject, never coerce or strip: {"node": 5} is a client bug to report, not "5".
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
-  app.setErrorHandler((err, req, reply) => {
-    const e = toHttpError(err);
-    if (e.statusCode >= 500) logger?.error({ err, url: req.url }, 'HTTP request failed');
-    void reply.code(e.statusCode).send(e.toJSON());
-  });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(new HttpError(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url}`).toJSON());
-  });
+  const app = baseApp(logger);
 
   registerPage(app);
   registerApi(app, host);
@@ -96,11 +76,5 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
 }
 
 export async function createHttpServer(host: WebHost, opts: HttpServerOptions): Promise<HttpServer> {
-  const app = buildHttpApp(host, opts);
-  const address = opts.host ?? '127.0.0.1';
-  await app.listen({ port: opts.port, host: address });
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : opts.port;
-  const urlHost = address.includes(':') ? `[${address}]` : address;
-  return { port, url: `http://${urlHost}:${port}`, app, close: () => app.close() };
+  return listen(buildHttpApp(host, opts), opts.port, opts.host);
 }
