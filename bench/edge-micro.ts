@@ -4,6 +4,9 @@
  * transport, beside the minimal source's polling alone. The difference is the edge's cost per
  * metric (taking the reports, report by exception, encoding), free of the socket's and the broker's noise.
  *
+ * Mixed (EDGE_MICRO_MIXED=1): each device's metrics cycle through an Int64 counter, an Int32, a
+ * Float, a Double and a Boolean (a plant's common shapes), all changing on every poll.
+ *
  * Back to back (default) the data stays in the CPU caches. Paced (EDGE_MICRO_PACED=1: 10 scans a
  * second, as in the fixed-rate benchmark) every scan starts cold, which costs several times more
  * per metric; it reports CPU ms per second beside an idle process's.
@@ -14,14 +17,62 @@
  */
 import { EdgeNode, type EdgeTransport } from '../src/edge/index.js';
 import { TypedEmitter } from '../src/events.js';
+import type { MetricTypeName } from '../src/payload/types.js';
 import type { ChangeSink } from '../src/sources/types.js';
 import type { MqttSessionEvents } from '../src/transport/index.js';
-import { metricConfigs, minimalSource, type Workload } from './edge-contenders.js';
+import { metricConfigs, minimalSource, type PolledSource, type Workload } from './edge-contenders.js';
 import { envInt, median, printRates } from './report.js';
 
 const SAMPLE_MS = envInt('EDGE_MICRO_MS', 1500);
 const SAMPLES = 5;
 const WORKLOAD: Workload = { devices: 10, metricsPerDevice: envInt('EDGE_MICRO_METRICS', 1000), changeRate: 1, source: 'minimal' };
+const MIXED = process.env['EDGE_MICRO_MIXED'] === '1';
+const MIXED_TYPES: readonly MetricTypeName[] = ['Int64', 'Int32', 'Float', 'Double', 'Boolean'];
+const SHAPE = MIXED ? 'mixed Int64/Int32/Float/Double/Boolean metrics' : 'Doubles';
+
+/** Like the minimal source, with metric j of type MIXED_TYPES[j % 5]; every value changes on every poll. */
+function mixedSource(deviceId: string, count: number, d: number): PolledSource {
+  const values = Float64Array.from({ length: count }, (_, j) => d * 1000 + j);
+  let sink: ChangeSink | undefined;
+  let polls = 0;
+  return {
+    deviceId,
+    metrics: Array.from({ length: count }, (_, j) => ({ name: `M${String(j + 1).padStart(5, '0')}`, type: MIXED_TYPES[j % 5] ?? 'Double', writable: false })),
+    start: async (s) => {
+      sink = s;
+    },
+    stop: async () => {
+      sink = undefined;
+    },
+    isOnline: () => true,
+    poll(now: number): void {
+      if (sink === undefined) return;
+      polls++;
+      for (let j = 0; j < count; j++) {
+        switch (j % 5) {
+          case 0: // Int64 counter
+          case 1: // Int32
+            sink.update(j, (values[j] as number) + polls, now);
+            break;
+          case 2: // Float: a quarter step stays exact in binary32 at these magnitudes
+          case 3:
+            sink.update(j, (values[j] as number) + polls * 0.25, now);
+            break;
+          default:
+            sink.update(j, (polls + j) % 2 === 0, now);
+        }
+      }
+    },
+    write: async () => {
+      throw new Error('read-only');
+    },
+    onConnectivity: () => () => {},
+  };
+}
+
+function source(d: number, metrics: ReturnType<typeof metricConfigs>): PolledSource {
+  return MIXED ? mixedSource(`D${d + 1}`, metrics.length, d) : minimalSource(`D${d + 1}`, metrics, d);
+}
 
 /** Just enough of a session for the edge: connected at once, publishes counted and dropped. */
 class MemoryTransport extends TypedEmitter<MqttSessionEvents> implements EdgeTransport {
@@ -92,7 +143,7 @@ async function paced(scan: () => void): Promise<number> {
 
 async function main(): Promise<void> {
   const metrics = metricConfigs(WORKLOAD);
-  const sources = Array.from({ length: WORKLOAD.devices }, (_, d) => minimalSource(`D${d + 1}`, metrics, d));
+  const sources = Array.from({ length: WORKLOAD.devices }, (_, d) => source(d, metrics));
   const transport = new MemoryTransport();
   const node = new EdgeNode({
     groupId: 'Micro',
@@ -111,7 +162,7 @@ async function main(): Promise<void> {
   // Sources like the node's, polled alone: the node's own sources report into its inboxes, which
   // only a scan empties.
   const sink = new CountingSink();
-  const alone = Array.from({ length: WORKLOAD.devices }, (_, d) => minimalSource(`D${d + 1}`, metrics, d));
+  const alone = Array.from({ length: WORKLOAD.devices }, (_, d) => source(d, metrics));
   await Promise.all(alone.map((s) => s.start(sink)));
   const pollBatch = (): number => {
     const now = Date.now();
@@ -134,7 +185,7 @@ async function main(): Promise<void> {
     await paced(() => node.scan()); // warm-up
     for (let s = 0; s < SAMPLES; s++) for (const [, scan, xs] of runs) xs.push(await paced(scan));
     const idle = median(runs[0]?.[2] ?? []);
-    process.stdout.write(`edge micro, paced: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} Doubles, 10 scans/s, median of ${SAMPLES} windows of ${SAMPLE_MS} ms\n`);
+    process.stdout.write(`edge micro, paced: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} ${SHAPE}, 10 scans/s, median of ${SAMPLES} windows of ${SAMPLE_MS} ms\n`);
     for (const [label, , xs] of runs) {
       const ms = median(xs);
       // CPU ms per second above idle, per metric polled each second.
@@ -153,7 +204,7 @@ async function main(): Promise<void> {
     rows[1]?.[1].push(await sample(nodeBatch));
   }
   if (node.stats.metricsPublished - before !== scans * perScan) throw new Error('not every metric was published');
-  process.stdout.write(`edge micro: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} Doubles, ${SAMPLES} samples of ${SAMPLE_MS} ms CPU (${(transport.bytes / 1e6).toFixed(0)} MB encoded, sink ${sink.count > 0 ? 'ok' : '0'})\n`);
+  process.stdout.write(`edge micro: ${WORKLOAD.devices} devices × ${WORKLOAD.metricsPerDevice} ${SHAPE}, ${SAMPLES} samples of ${SAMPLE_MS} ms CPU (${(transport.bytes / 1e6).toFixed(0)} MB encoded, sink ${sink.count > 0 ? 'ok' : '0'})\n`);
   printRates(rows);
   await node.stop();
 }

@@ -11,8 +11,8 @@ export class Changes {
   count = 0;
   indices = new Int32Array(16);
   timestamps = new Float64Array(16);
-  /** Kind.NUMBER: the value is `numbers[i]`, with nothing else on the wire. Kind.VALUE: `others[i]`.
-   *  Kind.BAD: null, with `others[i]` the status text. */
+  /** Kind.NUMBER: the value is `numbers[i]`, with nothing else on the wire; Kind.BOOLEAN: likewise
+   *  `numbers[i] !== 0`. Kind.VALUE: `others[i]`. Kind.BAD: null, with `others[i]` the status text. */
   kinds = new Uint8Array(16);
   numbers = new Float64Array(16);
   others: (MetricValue | undefined)[] = [];
@@ -34,6 +34,7 @@ export class Changes {
   value(i: number): MetricValue {
     const kind = this.kinds[i];
     if (kind === Kind.NUMBER) return this.numbers[i] as number;
+    if (kind === Kind.BOOLEAN) return this.numbers[i] !== 0;
     return kind === Kind.VALUE ? (this.others[i] ?? null) : null;
   }
 

@@ -1,13 +1,17 @@
 /**
  * The ChangeSink a scope hands its source: every reported value is appended to a pending log
  * (kept until the next scan takes it) and becomes the metric's current value (what a birth
- * carries). Columns of typed arrays, so reporting a number allocates nothing.
+ * carries). Columns of typed arrays, so reporting a number or a boolean allocates nothing.
  */
+import { PLAIN_BOOLEAN, PLAIN_NUMBER } from '../payload/index.js';
 import type { MetricValue } from '../payload/types.js';
 import { type BadQuality, type ChangeSink, Quality } from '../sources/types.js';
 
-/** What a pending row or a current value holds. */
-export const Kind = { NONE: 0, NUMBER: 1, VALUE: 2, BAD: 3 } as const;
+/**
+ * What a pending row or a current value holds. NUMBER and BOOLEAN (0 or 1) live in the number
+ * column; they are the DataWriter's plain kinds, so a scan's rows go to its fast loop as they are.
+ */
+export const Kind = { NONE: 0, NUMBER: PLAIN_NUMBER, VALUE: 2, BAD: 3, BOOLEAN: PLAIN_BOOLEAN } as const;
 
 export class Inbox implements ChangeSink {
   /** Pending rows, oldest first: metric `index[r]` took its value at `ts[r]`. */
@@ -15,7 +19,7 @@ export class Inbox implements ChangeSink {
   index = new Int32Array(16);
   ts = new Float64Array(16);
   kind = new Uint8Array(16);
-  /** The value of a NUMBER row. */
+  /** The value of a NUMBER row; 1 or 0 for a BOOLEAN row. */
   num = new Float64Array(16);
   /** The value of a VALUE row; the status of a BAD row. */
   other: (MetricValue | undefined)[] = [];
@@ -44,6 +48,12 @@ export class Inbox implements ChangeSink {
       this.num[r] = value;
       this.curKind[index] = Kind.NUMBER;
       this.curNum[index] = value;
+    } else if (typeof value === 'boolean') {
+      const n = value ? 1 : 0;
+      this.kind[r] = Kind.BOOLEAN;
+      this.num[r] = n;
+      this.curKind[index] = Kind.BOOLEAN;
+      this.curNum[index] = n;
     } else {
       this.kind[r] = Kind.VALUE;
       this.other[r] = value;
@@ -66,8 +76,8 @@ export class Inbox implements ChangeSink {
 
   /** Forgets the pending rows (a scan took them, or a birth superseded them). */
   clear(): void {
-    // Non-number values are let go of, so that the log does not keep old objects alive.
-    for (let r = 0; r < this.count; r++) if (this.kind[r] !== Kind.NUMBER) this.other[r] = undefined;
+    // Boxed values are let go of, so that the log does not keep old objects alive.
+    for (let r = 0; r < this.count; r++) if (this.kind[r] === Kind.VALUE || this.kind[r] === Kind.BAD) this.other[r] = undefined;
     this.count = 0;
   }
 

@@ -41,9 +41,10 @@ export class Scope implements MetricColumns {
   private readonly deadbands: (Deadband | undefined)[] = [];
   /**
    * The value last reported in a birth or data message (or stored while offline): `numbers[k]`
-   * when `numberFlags[k]` is 1, else `others[k]` (undefined before the first).
+   * when `numberKinds[k]` is Kind.NUMBER, `numbers[k] !== 0` when Kind.BOOLEAN, else `others[k]`
+   * (undefined before the first).
    */
-  numberFlags = new Uint8Array(0);
+  numberKinds = new Uint8Array(0);
   numbers = new Float64Array(0);
   private readonly others: (MetricValue | undefined)[] = [];
   /** Quality last reported (GOOD unless the source invalidated the value), and its status text. */
@@ -87,7 +88,7 @@ export class Scope implements MetricColumns {
     const n = defs.length;
     this.aliases = grown(this.aliases, n);
     this.types = grown(this.types, n);
-    this.numberFlags = grown(this.numberFlags, n);
+    this.numberKinds = grown(this.numberKinds, n);
     this.numbers = grown(this.numbers, n);
     this.qualities = grown(this.qualities, n);
     for (let index = from; index < n; index++) {
@@ -111,17 +112,19 @@ export class Scope implements MetricColumns {
 
   /** The value last reported for the metric at `index`; undefined before the first. */
   lastValue(index: number): MetricValue | undefined {
-    return this.numberFlags[index] === 1 ? this.numbers[index] : this.others[index];
+    const kind = this.numberKinds[index];
+    if (kind === Kind.NUMBER) return this.numbers[index];
+    return kind === Kind.BOOLEAN ? this.numbers[index] !== 0 : this.others[index];
   }
 
   private setLast(index: number, value: MetricValue): void {
-    if (typeof value === 'number') {
-      this.numbers[index] = value;
-      this.numberFlags[index] = 1;
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      this.numbers[index] = typeof value === 'number' ? value : value ? 1 : 0;
+      this.numberKinds[index] = typeof value === 'number' ? Kind.NUMBER : Kind.BOOLEAN;
       this.others[index] = undefined;
     } else {
       this.others[index] = value;
-      this.numberFlags[index] = 0;
+      this.numberKinds[index] = 0;
     }
   }
 
@@ -149,14 +152,14 @@ export class Scope implements MetricColumns {
       if (slot.def.properties !== undefined) m.properties = slot.def.properties;
       this.qualities[k] = Quality.GOOD;
       this.statuses[k] = undefined;
-      if (kind === Kind.NUMBER || kind === Kind.VALUE) {
-        const value = kind === Kind.NUMBER ? (inbox.curNum[k] as number) : (inbox.curOther[k] ?? null);
+      if (kind === Kind.NUMBER || kind === Kind.BOOLEAN || kind === Kind.VALUE) {
+        const value = kind === Kind.NUMBER ? (inbox.curNum[k] as number) : kind === Kind.BOOLEAN ? inbox.curNum[k] !== 0 : (inbox.curOther[k] ?? null);
         this.setLast(k, value);
         if (value === null) m.isNull = true;
         else m.value = value;
       } else {
         m.isNull = true;
-        this.numberFlags[k] = 0;
+        this.numberKinds[k] = 0;
         this.others[k] = kind === Kind.NONE ? undefined : null;
         if (kind === Kind.BAD) {
           const quality = inbox.curQuality[k] as number;
@@ -179,7 +182,7 @@ export class Scope implements MetricColumns {
     const changes = this.changes;
     changes.reserve(n);
     const { indices, timestamps, numbers: outNumbers, kinds, others: outOthers, qualities: outQualities } = changes;
-    const { deadbands, numberFlags, numbers, qualities } = this;
+    const { deadbands, numberKinds, numbers, qualities } = this;
     const { index: rowIndex, kind: rowKind, num: rowNum, ts: rowTs, other: rowOther } = inbox;
     let count = 0;
     let sorted = true;
@@ -189,25 +192,28 @@ export class Scope implements MetricColumns {
       const kind = rowKind[r];
       // [tck-id-operational-behavior-data-publish-nbirth-change] [tck-id-operational-behavior-data-publish-dbirth-change]
       // [tck-id-principles-rbe-recommended] report by exception: unchanged values (within the deadband) are not sent
-      if (kind === Kind.NUMBER) {
+      if (kind === Kind.NUMBER || kind === Kind.BOOLEAN) {
         const value = rowNum[r] as number;
         if (qualities[k] === Quality.GOOD) {
-          if (numberFlags[k] === 1 && deadbands[k] === undefined) {
-            // hasChanged's rule for two numbers without a deadband, inline: NaN equals NaN here
+          if (numberKinds[k] === kind && deadbands[k] === undefined) {
+            // hasChanged's rule for two numbers (or booleans) without a deadband, inline: NaN equals NaN here
             const last = numbers[k] as number;
             if (value === last || (value !== value && last !== last)) continue;
             numbers[k] = value;
           } else {
-            if (!hasChanged(this.lastValue(k), value, deadbands[k])) continue;
-            this.setLast(k, value);
+            const boxed = kind === Kind.NUMBER ? value : value !== 0;
+            if (!hasChanged(this.lastValue(k), boxed, deadbands[k])) continue;
+            this.setLast(k, boxed);
           }
-          kinds[count] = Kind.NUMBER;
+          kinds[count] = kind;
           outNumbers[count] = value;
           outQualities[count] = -1;
         } else {
-          this.goodAgain(k, value);
+          // With a Quality property the value goes through DataWriter.metric: boxed.
+          const boxed = kind === Kind.NUMBER ? value : value !== 0;
+          this.goodAgain(k, boxed);
           kinds[count] = Kind.VALUE;
-          outOthers[count] = value;
+          outOthers[count] = boxed;
           outQualities[count] = Quality.GOOD;
         }
       } else if (kind === Kind.VALUE) {

@@ -12,7 +12,7 @@ import { COMPRESSED_PAYLOAD_UUID, compress, decompress, type CompressionAlgorith
 
 export * from './types.js';
 export { dataTypeName, dataTypeNumber, metricTypeName } from './values.js';
-export { DataWriter, PLAIN_NUMBER, type MetricColumns, type ValueRows } from './data-writer.js';
+export { DataWriter, PLAIN_BOOLEAN, PLAIN_NUMBER, type MetricColumns, type ValueRows } from './data-writer.js';
 export { DataColumns, scanDataPayload, scannedValue, valueFits, SCAN_HISTORICAL, SCAN_NULL } from './data-scan.js';
 export { COMPRESSED_PAYLOAD_UUID, type CompressionAlgorithm } from './compression.js';
 export type { MetricTypeResolver } from './reader.js';

@@ -147,6 +147,43 @@ for (const [label, opts, withName, withType] of [
   });
 }
 
+test('every scalar datatype through scan and DataWriter.columns: DDATA bytes equal encodePayload, booleans as real booleans to the forwarder', async (t) => {
+  const defs: Def[] = (['Int8', 'Int16', 'Int32', 'UInt8', 'UInt16', 'UInt32', 'Int64', 'UInt64', 'DateTime', 'Float', 'Double', 'Boolean', 'Boolean'] as const).map((type, i) => ({ name: `m${i}`, type }));
+  const dev = device('D1', defs);
+  const store = new MemoryStore();
+  const { edge, transport } = await online({}, dev, store);
+  t.after(() => edge.stop());
+  const birth = decodePayload(transport.sent.find((s) => s.topic.includes('/DBIRTH/'))?.payload ?? new Uint8Array());
+  const alias = new Map((birth.metrics ?? []).map((m) => [m.name, m.alias]));
+  const rounds: MetricValue[][] = [
+    [-128, -32768, -2147483648, 255, 65535, 4294967295, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, NOW, 3.14, -0, true, false],
+    // The Booleans flip, one Int64 goes beyond 2^53 (a bigint), the rest stay but for two.
+    [-128, 7, -2147483648, 255, 65535, 4294967295, 9007199254740993n, Number.MAX_SAFE_INTEGER, NOW + 1, 3.14, -0, false, true],
+  ];
+  for (const values of rounds) {
+    values.forEach((v, i) => dev.set(i, v));
+    edge.scan();
+  }
+  const expected = (seq: number, changed: number[], values: MetricValue[]): string => {
+    const metrics = changed.map((i): Metric => {
+      const d = defs[i] as Def;
+      return { timestamp: NOW, type: d.type, alias: alias.get(d.name) ?? -1, value: values[i] ?? null };
+    });
+    return toHex(encodePayload({ timestamp: NOW, metrics, seq }, { omitMetricTypes: true }));
+  };
+  const sent = ddata(transport);
+  assert.equal(sent.length, 2);
+  assert.equal(toHex(sent[0]?.payload ?? new Uint8Array()), expected(2, defs.map((_, i) => i), rounds[0] ?? []));
+  assert.equal(toHex(sent[1]?.payload ?? new Uint8Array()), expected(3, [1, 6, 8, 11, 12], rounds[1] ?? []));
+  // Refused by the transport, the booleans are stored as booleans.
+  transport.refuse = true;
+  dev.set(11, true);
+  edge.scan();
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(store.records.flatMap((r) => decodePayload(r.data).metrics?.map((m) => m.value) ?? []), [true]);
+});
+
 test('metrics of one message are ordered by sample timestamp [tck-id-operational-behavior-data-publish-dbirth-order]', async (t) => {
   const dev = device('D1', DEFS.slice(0, 3));
   const { edge, transport } = await online({}, dev);

@@ -230,3 +230,28 @@ test('a source that declares its metrics after the scope exists: the first repor
   dev.report('a', 4, NOW + 1);
   assert.deepEqual(rows(scope), [['a', 4, NOW + 1]]);
 });
+
+test('booleans ride the number column: report by exception without boxing, real booleans from value(), lastValue() and births, boxed with a Quality [tck-id-principles-rbe-recommended]', async () => {
+  const { dev, scope } = await scopeOf([{ name: 'b', type: 'Boolean', writable: false }, { name: 'n', type: 'Int32', writable: false }]);
+  dev.report('b', true, NOW);
+  dev.report('n', 1, NOW);
+  assert.equal(scope.inbox.kind[0], Kind.BOOLEAN);
+  let changes = scope.scan(NOW);
+  assert.deepEqual([changes.kinds[0], changes.numbers[0], changes.value(0)], [Kind.BOOLEAN, 1, true]);
+  assert.deepEqual([changes.kinds[1], changes.value(1)], [Kind.NUMBER, 1]);
+  // true again is no change; false is; the number 1 where a boolean was is a change of kind.
+  assert.deepEqual(scan(scope, dev, [['b', true], ['n', 1]]), []);
+  assert.deepEqual(scan(scope, dev, [['b', false]]), [['b', false, NOW]]);
+  assert.equal(scope.lastValue(0), false);
+  assert.deepEqual(scan(scope, dev, [['b', 1]]), [['b', 1, NOW]]);
+  assert.deepEqual(scan(scope, dev, [['b', true]]), [['b', true, NOW]]);
+  assert.deepEqual(scope.birthMetrics(NOW).map((m) => m.value), [true, 1]);
+  // Good again after an invalidation: a boxed boolean with Quality GOOD.
+  dev.invalidate('b', Quality.BAD, 'BadNotConnected', NOW + 1);
+  scope.scan(NOW + 1);
+  dev.report('b', true, NOW + 2);
+  changes = scope.scan(NOW + 2);
+  assert.deepEqual([changes.kinds[0], changes.value(0)], [Kind.VALUE, true]);
+  assert.deepEqual(changes.properties(0), { Quality: { type: 'Int32', value: 192 } });
+  assert.deepEqual(scan(scope, dev, [['b', true]]), []);
+});

@@ -7,46 +7,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SparkplugEncodeError } from '../../src/errors.js';
-import { DataWriter, PLAIN_NUMBER, type ValueRows } from '../../src/payload/data-writer.js';
-import { dataTypeNumber, decodePayload, encodePayload, type Metric, type MetricTypeName, type MetricValue, type PropertySet } from '../../src/payload/index.js';
+import { DataWriter } from '../../src/payload/data-writer.js';
+import { dataTypeNumber, decodePayload, type MetricTypeName, type MetricValue } from '../../src/payload/index.js';
 import { metricValue } from './arbitrary.js';
+import { BAD, GOOD, type Input, TS, viaEncode } from './writer-inputs.js';
 import { toHex as hex } from './hex.js';
 import { normalise, tahu } from './tahu.js';
-
-const TS = 1700000000000;
-
-interface Input {
-  alias?: number;
-  name?: string;
-  timestamp: number;
-  type: MetricTypeName;
-  value: MetricValue;
-  properties?: PropertySet;
-}
 
 function viaWriter(dw: DataWriter, timestamp: number, seq: number, metrics: readonly Input[]): Uint8Array {
   dw.begin(timestamp);
   for (const m of metrics) dw.metric(m.alias, m.name, m.timestamp, dataTypeNumber(m.type) ?? 0, m.value, undefined, m.properties);
   return dw.finish(seq);
 }
-
-/** The payload encodePayload gets for the same metrics (null as isNull, absent fields absent). */
-function viaEncode(timestamp: number, seq: number, metrics: readonly Input[], withTypes: boolean): Uint8Array {
-  const ms = metrics.map((m): Metric => {
-    const out: Metric = { timestamp: m.timestamp, type: m.type };
-    if (m.name !== undefined) out.name = m.name;
-    if (m.alias !== undefined) out.alias = m.alias;
-    if (m.value === null) out.isNull = true;
-    else out.value = m.value;
-    if (m.properties !== undefined) out.properties = m.properties;
-    return out;
-  });
-  return encodePayload({ timestamp, metrics: ms, seq }, withTypes ? {} : { omitMetricTypes: true });
-}
-
-/** The Quality properties the edge puts on an invalidated value and on the good value after it. */
-const BAD: PropertySet = { Quality: { type: 'Int32', value: 0 }, Status: { type: 'String', value: 'BadSensorFailure' } };
-const GOOD: PropertySet = { Quality: { type: 'Int32', value: 192 } };
 
 /** Metrics with the Quality properties of the edge's invalidated values and of the good values after them. */
 const QUALITY: Input[] = [
@@ -57,9 +29,6 @@ const QUALITY: Input[] = [
   { alias: 6, timestamp: TS, type: 'Int64', value: null, properties: { Quality: { type: 'Int32', value: 500 }, Status: { type: 'String', value: 'UncertainLastUsableValue' } } },
   { alias: 7, timestamp: TS, type: 'Int64', value: -9223372036854775808n, properties: GOOD },
 ];
-
-/** A `ValueRows.kinds` other than PLAIN_NUMBER (the edge's rows of other values and of invalidated ones). */
-const OTHER_KIND = 2;
 
 const ALL_TYPES: MetricTypeName[] = [
   'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float', 'Double', 'Boolean', 'String', 'DateTime', 'Text', 'UUID',
@@ -142,61 +111,6 @@ describe('DataWriter bytes equal encodePayload', () => {
         assert.equal(hex(viaWriter(dw, TS, round, metrics)), hex(viaEncode(TS, round, metrics, withTypes)));
       }
     }
-  });
-
-  test('columns(), and metric() where it stops, write what encodePayload writes: aliases across the varint bounds, other types, null, Quality properties, shared and other timestamps', () => {
-    const column = fc.record({
-      alias: fc.oneof(fc.constant(-1), fc.nat({ max: 300 }), fc.constantFrom(127, 128, 16383, 16384, 2 ** 31, Number.MAX_SAFE_INTEGER)),
-      type: fc.constantFrom<MetricTypeName>('Double', 'Double', 'Double', 'Float', 'Int32'),
-      value: fc.oneof(fc.double(), fc.integer({ min: -1000, max: 1000 }), fc.constant(null)),
-      timestamp: fc.oneof(fc.constant(TS), fc.constant(TS), fc.constant(TS + 1), fc.constant(2 ** 49 + 3)),
-      quality: fc.constantFrom('none', 'none', 'none', 'good', 'bad'),
-    });
-    const dw = new DataWriter();
-    fc.assert(
-      fc.property(fc.array(column, { minLength: 1, maxLength: 40 }), fc.nat({ max: 255 }), (rows, seq) => {
-        const inputs: Input[] = rows.map((r) => {
-          // Float and Int32 need values that fit them; a Double takes any number; a bad value is null.
-          const value = r.value === null || r.quality === 'bad' ? null : r.type === 'Double' ? r.value : r.type === 'Float' ? Math.fround(r.value) : Math.trunc(r.value) | 0;
-          const properties = r.quality === 'bad' ? { properties: BAD } : r.quality === 'good' ? { properties: GOOD } : {};
-          return { ...(r.alias < 0 ? { name: 'by name' } : { alias: r.alias }), timestamp: r.timestamp, type: r.type, value, ...properties };
-        });
-        const columns = {
-          aliases: Float64Array.from(rows, (r) => r.alias),
-          types: Uint8Array.from(inputs, (m) => dataTypeNumber(m.type) ?? 0),
-        };
-        // Metrics in reverse column order, as a scan that found them out of order would list them.
-        const indices = Int32Array.from(rows, (_, i) => rows.length - 1 - i);
-        const ordered = Array.from(indices, (k) => inputs[k] as Input);
-        const values: ValueRows = {
-          indices,
-          timestamps: Float64Array.from(ordered, (m) => m.timestamp),
-          // A number with a Quality is no plain number: columns() must leave it to metric().
-          kinds: Uint8Array.from(ordered, (m) => (typeof m.value === 'number' && m.properties === undefined ? PLAIN_NUMBER : OTHER_KIND)),
-          numbers: Float64Array.from(ordered, (m) => (typeof m.value === 'number' ? m.value : 0)),
-        };
-        dw.begin(TS);
-        let i = dw.columns(columns, values, 0, ordered.length);
-        while (i < ordered.length) {
-          const m = ordered[i] as Input;
-          dw.metric(m.alias, m.name, m.timestamp, dataTypeNumber(m.type) ?? 0, m.value, undefined, m.properties);
-          i = dw.columns(columns, values, i + 1, ordered.length);
-        }
-        assert.equal(hex(dw.finish(seq)), hex(viaEncode(TS, seq, ordered, false)));
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  test('columns() writes nothing when datatypes go on the wire: metric() writes them all', () => {
-    const dw = new DataWriter(true);
-    const columns = { aliases: Float64Array.of(1), types: Uint8Array.of(10) };
-    const values: ValueRows = { indices: Int32Array.of(0), timestamps: Float64Array.of(TS), kinds: Uint8Array.of(PLAIN_NUMBER), numbers: Float64Array.of(2.5) };
-    dw.begin(TS);
-    dw.metric(1, undefined, TS, 10, 2.5);
-    assert.equal(dw.columns(columns, values, 0, 1), 0);
-    const m: Input[] = [{ alias: 1, timestamp: TS, type: 'Double', value: 2.5 }];
-    assert.equal(hex(dw.finish(1)), hex(viaEncode(TS, 1, m, true)));
   });
 
   test('metric() with properties (a null with Quality and Status, values with a Quality), datatypes on and off', () => {
