@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
-import { DataColumns, decodePayload, scanDataPayload } from '../src/payload/index.js';
+import { DataColumns, decodePayload, SCAN_HISTORICAL, scanDataPayload } from '../src/payload/index.js';
 import { GROUP } from './edge-cli-workload.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -64,9 +64,21 @@ export class MetricCounter {
     client.on('message', (topic, payload) => {
       // spBv1.0/<group>/DDATA/<node>/<device>
       if (topic.split('/')[3] !== this.node) return;
-      // The column scan reads the common shape without objects; anything else is decoded in full.
-      this.count += scanDataPayload(payload, this.columns) ? this.columns.length : (decodePayload(payload).metrics?.length ?? 0);
+      this.count += this.live(payload);
     });
+  }
+
+  /**
+   * Metrics of a DDATA that are not historical: what the CLI stored before it was online and
+   * replays later (store-and-forward) is not part of the rate. The column scan reads the common
+   * shape without objects; anything else is decoded in full.
+   */
+  private live(payload: Buffer): number {
+    const c = this.columns;
+    if (!scanDataPayload(payload, c)) return (decodePayload(payload).metrics ?? []).filter((m) => m.isHistorical !== true).length;
+    let n = 0;
+    for (let i = 0; i < c.length; i++) if (((c.flags[i] ?? 0) & SCAN_HISTORICAL) === 0) n++;
+    return n;
   }
 
   static async connect(url: string): Promise<MetricCounter> {

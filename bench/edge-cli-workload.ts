@@ -48,16 +48,12 @@ export function aliasOf(layout: Layout, d: number, j: number): number {
 /** The `sparkstate edge` config for one run, as JSON text (valid YAML). */
 export function edgeConfig(url: string, node: string, layout: Layout, scanIntervalMs: number, storeDir: string): string {
   const metrics = deviceMetrics(layout.metricsPerDevice);
-  return JSON.stringify(
-    {
-      mqtt: { servers: [url], clientId: `bench-cli-${node}` },
-      sparkplug: { groupId: GROUP, edgeNodeId: node },
-      scanIntervalMs,
-      storeDir,
-      logLevel: 'warn',
-      devices: Array.from({ length: layout.devices }, (_, d) => ({ id: deviceId(d), metrics })),
-    },
-    null,
-    1,
-  );
+  return JSON.stringify({
+    mqtt: { servers: [url], clientId: `bench-cli-${node}` },
+    sparkplug: { groupId: GROUP, edgeNodeId: node },
+    scanIntervalMs,
+    storeDir,
+    logLevel: 'warn',
+    devices: Array.from({ length: layout.devices }, (_, d) => ({ id: deviceId(d), metrics })),
+  });
 }
