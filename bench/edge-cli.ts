@@ -12,6 +12,7 @@
  *   npm run bench -- edge-cli [--json out.json]
  *   env: EDGE_CLI_RUNS=3 EDGE_CLI_RUN_MS=5000 EDGE_CLI_WARMUP_MS=2000 EDGE_CLI_SCAN_MS=1
  *        EDGE_CLI_JSON=<file>  EDGE_CLI_CPU_PROF=<dir> (profiles the CLI child: node --cpu-prof)
+ *        EDGE_CLI_ONLY=sat100,sat1000,fixed (a subset of the workloads)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,7 +176,8 @@ export async function runEdgeCliBench(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'sparkstate-edge-cli-bench-'));
     try {
       const out: Result[] = [];
-      for (const w of workloads(scanMs)) {
+      const only = process.env['EDGE_CLI_ONLY']?.split(',');
+      for (const w of workloads(scanMs).filter((x) => only === undefined || only.includes(x.key))) {
         const r: Result = { workload: w, sparkstate: [], tahu: [], ratios: [] };
         for (let run = 0; run < s.runs; run++) {
           const ss = await runOnce('sparkstate', w, run, broker.url, counter, dir, s);
