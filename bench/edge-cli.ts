@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MetricCounter, procStat, startCli, startTahu, stop } from './edge-cli-proc.js';
+import { sourceCostUs } from './edge-cli-source.js';
 import { edgeConfig, type Layout } from './edge-cli-workload.js';
 import { withBroker } from './edge-proc.js';
 import { envInt, fmt, median, printTable } from './report.js';
@@ -94,9 +95,10 @@ async function runOnce(c: ContenderName, w: Workload, run: number, url: string, 
   }
 }
 
+const small: Layout = { devices: 10, metricsPerDevice: 100 };
+const large: Layout = { devices: 10, metricsPerDevice: 1000 };
+
 function workloads(scanMs: number): Workload[] {
-  const small = { devices: 10, metricsPerDevice: 100 };
-  const large = { devices: 10, metricsPerDevice: 1000 };
   return [
     { key: 'sat100', label: 'saturation, 10 × 100 (100/msg)', layout: small, scanIntervalMs: scanMs, saturate: true, goal: 5 },
     { key: 'sat1000', label: 'saturation, 10 × 1,000 (1,000/msg)', layout: large, scanIntervalMs: scanMs, saturate: true, goal: 6 },
@@ -171,6 +173,7 @@ export async function runEdgeCliBench(): Promise<void> {
   if (s.profDir !== undefined) mkdirSync(s.profDir, { recursive: true });
   const scanMs = envInt('EDGE_CLI_SCAN_MS', 1);
   process.stdout.write(`CLI edge vs Tahu: ${s.runs} interleaved runs of ${s.runMs} ms after ${s.warmupMs} ms warm-up; saturation scans every ${scanMs} ms\n`);
+  const source = { backToBackUs: await sourceCostUs(large, 100, 0), pacedUs: await sourceCostUs(large, 30, 100) };
   const results = await withBroker(async (broker) => {
     const counter = await MetricCounter.connect(broker.url);
     const dir = mkdtempSync(join(tmpdir(), 'sparkstate-edge-cli-bench-'));
@@ -196,9 +199,13 @@ export async function runEdgeCliBench(): Promise<void> {
     }
   });
   report(results);
+  process.stdout.write(
+    `simulated devices alone (10 × 1,000, polled in this process, common to both contenders): ` +
+      `${source.backToBackUs.toFixed(3)} µs/metric back to back, ${source.pacedUs.toFixed(3)} µs paced every 100 ms\n`,
+  );
   if (s.profDir !== undefined) process.stdout.write(`CLI profiles in ${s.profDir}: node build/bench/edge-profile.js <file>\n`);
   const target = jsonTarget();
   if (target !== undefined) {
-    writeFileSync(target, `${JSON.stringify({ settings: { ...s, scanMs }, results: results.map((r) => ({ ...r, ratio: median(r.ratios) })) }, null, 2)}\n`);
+    writeFileSync(target, `${JSON.stringify({ settings: { ...s, scanMs }, source, results: results.map((r) => ({ ...r, ratio: median(r.ratios) })) }, null, 2)}\n`);
   }
 }
