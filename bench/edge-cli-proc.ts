@@ -44,14 +44,14 @@ export async function stop(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** CPU ms (utime + stime), current and peak RSS in MB of a running process. */
-export function procStat(pid: number): { cpuMs: number; rssMb: number; peakRssMb: number } {
+/** CPU ms (utime + stime) and peak RSS in MB of a running process. */
+export function procStat(pid: number): { cpuMs: number; peakRssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { cpuMs: (ticks * 1000) / CLK_TCK, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuMs: (ticks * 1000) / CLK_TCK, peakRssMb: peakKb / 1024 };
 }
 
 /** Counts the metrics in the DDATA of one edge node at a time (the one under measurement). */
