@@ -4,12 +4,14 @@
  */
 import { runCodecBench } from './codec.js';
 import { runEdgeBench } from './edge.js';
+import { runEdgeCliBench } from './edge-cli.js';
 import { runHostBench } from './host.js';
 import { runOpcuaBench } from './opcua.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   codec: runCodecBench,
   edge: runEdgeBench,
+  'edge-cli': runEdgeCliBench,
   host: runHostBench,
   opcua: runOpcuaBench,
 };
@@ -28,4 +30,9 @@ async function main(names: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+/** Benchmark names; options (`--json <file>`) are left to the benchmarks, which read process.argv. */
+function names(args: readonly string[]): string[] {
+  return args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--json');
+}
+
+await main(names(process.argv.slice(2)));

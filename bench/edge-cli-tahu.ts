@@ -1,0 +1,154 @@
+/**
+ * The Tahu contender of the CLI edge benchmark, in its own process (the parent reads its CPU and
+ * RSS from /proc, as it does for the CLI): Eclipse Tahu's `sparkplug-client` publishing the
+ * devices of edge-cli-workload.ts, values from the same SimulatedDevice generators, by exception
+ * (a metric goes out when its value differs from the one last published, as sparkstate does).
+ *
+ * `scanIntervalMs` > 0: one scan per interval, as the CLI's timer does. 0: as fast as the broker
+ * takes it, with the backpressure of bench/edge-contenders.ts (after each round of one message per
+ * device, wait until the MQTT stream no longer needs a 'drain'). Runs until SIGTERM.
+ *
+ *   node build/bench/edge-cli-tahu.js '{"url":…,"node":…,"devices":10,"metricsPerDevice":100,"scanIntervalMs":0}'
+ */
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
+import type { MetricTypeName, MetricValue } from '../src/payload/index.js';
+import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js';
+import type { ChangeSink } from '../src/sources/types.js';
+import { aliasOf, deviceId, deviceMetrics, GROUP, type Layout } from './edge-cli-workload.js';
+
+interface Job extends Layout {
+  url: string;
+  node: string;
+  scanIntervalMs: number;
+}
+
+interface TahuMetric {
+  name?: string;
+  alias: number;
+  type: MetricTypeName;
+  value: MetricValue;
+  timestamp: number;
+}
+interface TahuPayload {
+  timestamp: number;
+  metrics: TahuMetric[] | { name: string; type: string; value: boolean }[];
+}
+interface TahuClient {
+  on(event: 'connect', listener: () => void): unknown;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  publishNodeBirth(payload: TahuPayload): void;
+  publishDeviceBirth(deviceId: string, payload: TahuPayload): void;
+  publishDeviceData(deviceId: string, payload: TahuPayload): void;
+  stop(): void;
+  /** The MQTT.js v4 client (private in Tahu's typings; read for backpressure only). */
+  readonly client: { readonly stream: Writable } | null;
+}
+
+/** The application's view of one device: latest reported values, and those last published. */
+class DeviceState implements ChangeSink {
+  readonly latest: MetricValue[];
+  /** undefined until published: every value differs from it. */
+  readonly published: (MetricValue | undefined)[];
+  readonly timestamps: Float64Array;
+
+  constructor(n: number) {
+    this.latest = new Array<MetricValue>(n).fill(null);
+    this.published = new Array<MetricValue | undefined>(n).fill(undefined);
+    this.timestamps = new Float64Array(n);
+  }
+
+  update(index: number, value: MetricValue, timestamp: number): void {
+    this.latest[index] = value;
+    this.timestamps[index] = timestamp;
+  }
+
+  /** Not reached with simulated devices (they never report bad quality). */
+  invalidate(index: number, _quality: number, _status: string, timestamp: number): void {
+    this.update(index, null, timestamp);
+  }
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const require = createRequire(import.meta.url);
+const tahuLib = require('sparkplug-client') as { newClient(config: Record<string, unknown>): TahuClient };
+
+const client = tahuLib.newClient({
+  serverUrl: job.url,
+  username: '',
+  password: '',
+  groupId: GROUP,
+  edgeNode: job.node,
+  clientId: `bench-cli-${job.node}`,
+  keepalive: 30,
+  mqttOptions: { reconnectPeriod: 0 },
+});
+await new Promise<void>((resolve, reject) => {
+  client.on('connect', () => resolve());
+  client.on('error', reject);
+});
+const stream = client.client?.stream;
+if (stream === undefined) throw new Error('Tahu client has no MQTT stream');
+
+const configs = deviceMetrics(job.metricsPerDevice);
+const devices = Array.from({ length: job.devices }, (_, d) => new SimulatedDevice({ id: deviceId(d), metrics: configs }, { random: seededRandom(d + 1) }));
+const states = devices.map((dev) => new DeviceState(dev.metrics.length));
+await Promise.all(devices.map((dev, d) => dev.start(states[d] as DeviceState)));
+const types = devices[0]?.metrics.map((m) => m.type) ?? [];
+const aliases = devices.map((_, d) => configs.map((_, j) => aliasOf(job, d, j)));
+
+/** Tahu's encoder takes 64-bit values as numbers or Longs, not bigints. */
+function tahuValue(v: MetricValue): MetricValue {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+const start = Date.now();
+client.publishNodeBirth({ timestamp: start, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: false }] });
+devices.forEach((dev, d) => {
+  const s = states[d] as DeviceState;
+  dev.poll(start);
+  const metrics = dev.metrics.map((m, j): TahuMetric => {
+    s.published[j] = s.latest[j] as MetricValue;
+    return { name: m.name, alias: aliases[d]?.[j] ?? 0, type: m.type, value: tahuValue(s.latest[j] as MetricValue), timestamp: start };
+  });
+  client.publishDeviceBirth(dev.deviceId, { timestamp: start, metrics });
+});
+
+/** One scan: poll every device, publish a DDATA of what changed (none when nothing did). */
+function scan(): void {
+  const now = Date.now();
+  for (let d = 0; d < devices.length; d++) {
+    const s = states[d] as DeviceState;
+    const al = aliases[d] ?? [];
+    (devices[d] as SimulatedDevice).poll(now);
+    const metrics: TahuMetric[] = [];
+    for (let j = 0; j < s.latest.length; j++) {
+      const v = s.latest[j] as MetricValue;
+      if (v === s.published[j]) continue;
+      s.published[j] = v;
+      metrics.push({ alias: al[j] ?? 0, type: types[j] ?? 'Double', value: tahuValue(v), timestamp: s.timestamps[j] ?? now });
+    }
+    if (metrics.length > 0) client.publishDeviceData(deviceId(d), { timestamp: now, metrics });
+  }
+}
+
+let running = true;
+process.once('SIGTERM', () => {
+  running = false;
+});
+
+if (job.scanIntervalMs > 0) {
+  const timer = setInterval(scan, job.scanIntervalMs);
+  await once(process, 'SIGTERM');
+  clearInterval(timer);
+} else {
+  while (running) {
+    scan();
+    if (stream.writableNeedDrain) await once(stream, 'drain');
+    // One event-loop turn between rounds, as bench/edge-child.ts does: lets SIGTERM and I/O in.
+    await new Promise((r) => setImmediate(r));
+  }
+}
+client.stop();
+setTimeout(() => process.exit(0), 100);
