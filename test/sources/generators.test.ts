@@ -90,6 +90,19 @@ describe('coercion to the metric datatype', () => {
     assert.equal(coerce('UInt64', -5), 0);
     assert.equal(coerce('Int64', 2n ** 70n), 2n ** 63n - 1n);
     assert.equal(coerce('Int64', 2n ** 40n), 2 ** 40);
+    // Numbers past the safe range take the exact path; edges of the fast path agree with it.
+    assert.equal(coerce('Int64', 2 ** 60), 2n ** 60n);
+    assert.equal(coerce('Int64', 1e30), 2n ** 63n - 1n);
+    assert.equal(coerce('UInt64', 2 ** 64), 2n ** 64n - 1n);
+    assert.equal(coerce('Int64', Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+    assert.equal(coerce('Int64', -Number.MAX_SAFE_INTEGER), -Number.MAX_SAFE_INTEGER);
+  });
+
+  it('no −0, and NaN / ±Infinity land where the exact path puts them', () => {
+    assert.ok(Object.is(coerce('Int32', -0.2), 0));
+    assert.equal(coerce('Int32', NaN), 0);
+    assert.equal(coerce('Int16', Infinity), 32767);
+    assert.equal(coerce('Int64', -Infinity), -(2n ** 63n));
   });
 
   it('Float and Double pass through; booleans and strings are untouched', () => {
