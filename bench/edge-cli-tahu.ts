@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import type { MetricTypeName, MetricValue } from '../src/payload/index.js';
 import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js';
-import type { ChangeSink } from '../src/sources/types.js';
+import { LatestValues } from './latest-values.js';
 import { aliasOf, deviceId, deviceMetrics, GROUP, type Layout } from './edge-cli-workload.js';
 
 interface Job extends Layout {
@@ -47,26 +47,13 @@ interface TahuClient {
 }
 
 /** The application's view of one device: latest reported values, and those last published. */
-class DeviceState implements ChangeSink {
-  readonly latest: MetricValue[];
+class DeviceState extends LatestValues {
   /** undefined until published: every value differs from it. */
   readonly published: (MetricValue | undefined)[];
-  readonly timestamps: Float64Array;
 
   constructor(n: number) {
-    this.latest = new Array<MetricValue>(n).fill(null);
+    super(n);
     this.published = new Array<MetricValue | undefined>(n).fill(undefined);
-    this.timestamps = new Float64Array(n);
-  }
-
-  update(index: number, value: MetricValue, timestamp: number): void {
-    this.latest[index] = value;
-    this.timestamps[index] = timestamp;
-  }
-
-  /** Not reached with simulated devices (they never report bad quality). */
-  invalidate(index: number, _quality: number, _status: string, timestamp: number): void {
-    this.update(index, null, timestamp);
   }
 }
 
@@ -109,8 +96,8 @@ devices.forEach((dev, d) => {
   const s = states[d] as DeviceState;
   dev.poll(start);
   const metrics = dev.metrics.map((m, j): TahuMetric => {
-    s.published[j] = s.latest[j] as MetricValue;
-    return { name: m.name, alias: aliases[d]?.[j] ?? 0, type: m.type, value: tahuValue(s.latest[j] as MetricValue), timestamp: start };
+    s.published[j] = s.values[j] as MetricValue;
+    return { name: m.name, alias: aliases[d]?.[j] ?? 0, type: m.type, value: tahuValue(s.values[j] as MetricValue), timestamp: start };
   });
   client.publishDeviceBirth(dev.deviceId, { timestamp: start, metrics });
 });
@@ -123,8 +110,8 @@ function scan(): void {
     const al = aliases[d] ?? [];
     (devices[d] as SimulatedDevice).poll(now);
     const metrics: TahuMetric[] = [];
-    for (let j = 0; j < s.latest.length; j++) {
-      const v = s.latest[j] as MetricValue;
+    for (let j = 0; j < s.values.length; j++) {
+      const v = s.values[j] as MetricValue;
       if (v === s.published[j]) continue;
       s.published[j] = v;
       metrics.push({ alias: al[j] ?? 0, type: types[j] ?? 'Double', value: tahuValue(v), timestamp: s.timestamps[j] ?? now });

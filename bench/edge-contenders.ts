@@ -22,11 +22,12 @@ import type { Writable } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
 import type { MetricConfig } from '../src/config/index.js';
 import { EdgeNode } from '../src/edge/index.js';
-import { encodePayload, type Metric, type MetricValue } from '../src/payload/index.js';
+import { encodePayload, type Metric } from '../src/payload/index.js';
 import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js';
 import type { ChangeSink, DeviceSource } from '../src/sources/types.js';
 import { formatTopic } from '../src/topic/index.js';
 import { MqttSession } from '../src/transport/index.js';
+import { LatestValues } from './latest-values.js';
 
 export type ContenderName = 'sparkstate' | 'tahu' | 'plain';
 
@@ -194,30 +195,6 @@ interface TahuClient {
   stop(): void;
   /** The MQTT.js v4 client (a private field in Tahu's typings; read for backpressure only). */
   readonly client: { readonly stream: Writable; readonly connected: boolean } | null;
-}
-
-/**
- * What a Tahu application keeps of its sources' reports: the latest value and timestamp of each
- * metric by index, which the round publishes (the sources report every metric on every poll).
- */
-class LatestValues implements ChangeSink {
-  readonly values: MetricValue[];
-  readonly timestamps: Float64Array;
-
-  constructor(n: number) {
-    this.values = new Array<MetricValue>(n).fill(null);
-    this.timestamps = new Float64Array(n);
-  }
-
-  update(index: number, value: MetricValue, timestamp: number): void {
-    this.values[index] = value;
-    this.timestamps[index] = timestamp;
-  }
-
-  /** Sent as a null: what a Tahu application without Quality handling would do. */
-  invalidate(index: number, _quality: number, _status: string, timestamp: number): void {
-    this.update(index, null, timestamp);
-  }
 }
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
  * refuses it with the same error.
  */
 import { DataType } from './types.js';
-import { putUintN } from './writer.js';
+import { putUint64, putUintN } from './writer.js';
 
 /**
  * Metrics kept as columns by index (the edge's scope): metric k has alias `aliases[k]` (negative:
@@ -99,18 +99,5 @@ export function putValue(buf: Uint8Array, view: DataView, p: number, type: numbe
 /** The 10-byte varint of a negative safe integer's 64-bit two's complement (what split64 gives). */
 function putNegative64(buf: Uint8Array, pos: number, v: number): number {
   // Exact for safe integers: ToUint32 takes v modulo 2^32, and v / 2^32 only moves the exponent.
-  let lo = v >>> 0;
-  let hi = Math.floor(v / 4294967296) >>> 0;
-  while (hi !== 0) {
-    buf[pos++] = (lo & 127) | 128;
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  // hi's loop took 5 groups (bits 0..34); lo now holds bits 35..63: 5 more bytes, 10 in all.
-  while (lo > 127) {
-    buf[pos++] = (lo & 127) | 128;
-    lo >>>= 7;
-  }
-  buf[pos] = lo;
-  return pos + 1;
+  return putUint64(buf, pos, v >>> 0, Math.floor(v / 4294967296) >>> 0);
 }

@@ -50,19 +50,7 @@ export class Writer {
       return;
     }
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (hi !== 0) {
-      buf[pos++] = (lo & 127) | 128;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 127) {
-      buf[pos++] = (lo & 127) | 128;
-      lo >>>= 7;
-    }
-    buf[pos++] = lo;
-    this.pos = pos;
+    this.pos = putUint64(this.buf, this.pos, lo, hi);
   }
 
   /** Varint of a non-negative safe integer (timestamps): no BigInt, no validation. */
@@ -319,4 +307,19 @@ export function releaseWriter(w: Writer): void {
   busy = false;
   // Don't pin a huge buffer after one exceptional payload.
   if (w.buf.length > KEEP_CAPACITY) shared = undefined;
+}
+
+/** Writes the varint of the 64-bit value `hi`·2^32 + `lo` (unsigned halves) at `pos`; returns the end. */
+export function putUint64(buf: Uint8Array, pos: number, lo: number, hi: number): number {
+  while (hi !== 0) {
+    buf[pos++] = (lo & 127) | 128;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 127) {
+    buf[pos++] = (lo & 127) | 128;
+    lo >>>= 7;
+  }
+  buf[pos] = lo;
+  return pos + 1;
 }
