@@ -22,7 +22,7 @@ import { Scope } from './scope.js';
 import { LiveData } from './data-message.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
-import { ALLOWED_TRANSITIONS, NO_METRICS } from './lifecycle.js';
+import { ALLOWED_TRANSITIONS, NO_METRICS, startSources } from './lifecycle.js';
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
   readonly stats: EdgeStats = {
@@ -107,29 +107,17 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       t.on('disconnect', (info) => this.onDisconnect(info.reason)),
       t.on('message', (topic, payload) => this.onMessage(topic, payload)),
     );
-    await this.startSources();
+    try {
+      await startSources(this.scopes());
+    } catch (e) {
+      for (const off of this.unsubscribe.splice(0)) off();
+      this.options.forwardStore?.close();
+      throw e;
+    }
+    for (const scope of this.deviceScopes.values()) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
     this.transition('connecting');
     this.scanTimer = setInterval(() => this.scan(), this.options.scanIntervalMs);
     await t.start();
-  }
-
-  /**
-   * Starts every source at once (each may connect to its own device). When one refuses its
-   * configuration, the others are stopped again and the edge does not start: no birth goes out.
-   */
-  private async startSources(): Promise<void> {
-    const scopes = this.scopes();
-    const results = await Promise.allSettled(scopes.map((scope) => scope.source.start(scope.inbox)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) {
-      for (const off of this.unsubscribe.splice(0)) off();
-      await Promise.allSettled(scopes.map((scope) => scope.source.stop()));
-      this.options.forwardStore?.close();
-      throw failed.reason;
-    }
-    for (const scope of scopes) {
-      if (!scope.isNode) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
-    }
   }
 
   /** Publishes NDEATH, disconnects (MQTT 5: reason 0x04), flushes the queue and stops the sources. */
