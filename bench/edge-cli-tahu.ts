@@ -11,39 +11,15 @@
  *   node build/bench/edge-cli-tahu.js '{"url":…,"node":…,"devices":10,"metricsPerDevice":100,"scanIntervalMs":0}'
  */
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import type { Writable } from 'node:stream';
-import type { MetricTypeName, MetricValue } from '../src/payload/index.js';
+import type { MetricValue } from '../src/payload/index.js';
 import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js';
-import { LatestValues } from './latest-values.js';
+import { connectTahu, LatestValues, waitDrain, type TahuMetric } from './tahu-client.js';
 import { aliasOf, deviceId, deviceMetrics, GROUP, type Layout } from './edge-cli-workload.js';
 
 interface Job extends Layout {
   url: string;
   node: string;
   scanIntervalMs: number;
-}
-
-interface TahuMetric {
-  name?: string;
-  alias: number;
-  type: MetricTypeName;
-  value: MetricValue;
-  timestamp: number;
-}
-interface TahuPayload {
-  timestamp: number;
-  metrics: TahuMetric[] | { name: string; type: string; value: boolean }[];
-}
-interface TahuClient {
-  on(event: 'connect', listener: () => void): unknown;
-  on(event: 'error', listener: (e: Error) => void): unknown;
-  publishNodeBirth(payload: TahuPayload): void;
-  publishDeviceBirth(deviceId: string, payload: TahuPayload): void;
-  publishDeviceData(deviceId: string, payload: TahuPayload): void;
-  stop(): void;
-  /** The MQTT.js v4 client (private in Tahu's typings; read for backpressure only). */
-  readonly client: { readonly stream: Writable } | null;
 }
 
 /** The application's view of one device: latest reported values, and those last published. */
@@ -58,25 +34,7 @@ class DeviceState extends LatestValues {
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
-const require = createRequire(import.meta.url);
-const tahuLib = require('sparkplug-client') as { newClient(config: Record<string, unknown>): TahuClient };
-
-const client = tahuLib.newClient({
-  serverUrl: job.url,
-  username: '',
-  password: '',
-  groupId: GROUP,
-  edgeNode: job.node,
-  clientId: `bench-cli-${job.node}`,
-  keepalive: 30,
-  mqttOptions: { reconnectPeriod: 0 },
-});
-await new Promise<void>((resolve, reject) => {
-  client.on('connect', () => resolve());
-  client.on('error', reject);
-});
-const stream = client.client?.stream;
-if (stream === undefined) throw new Error('Tahu client has no MQTT stream');
+const { client, stream } = await connectTahu(job.url, GROUP, job.node, `bench-cli-${job.node}`);
 
 const configs = deviceMetrics(job.metricsPerDevice);
 const devices = Array.from({ length: job.devices }, (_, d) => new SimulatedDevice({ id: deviceId(d), metrics: configs }, { random: seededRandom(d + 1) }));
@@ -132,7 +90,7 @@ if (job.scanIntervalMs > 0) {
 } else {
   while (running) {
     scan();
-    if (stream.writableNeedDrain) await once(stream, 'drain');
+    await waitDrain(stream);
     // One event-loop turn between rounds, as bench/edge-child.ts does: lets SIGTERM and I/O in.
     await new Promise((r) => setImmediate(r));
   }

@@ -16,9 +16,7 @@
  * the socket was over its high-water mark). sparkstate sees that through its publish promises,
  * the others (Tahu has no callback API) through `stream.writableNeedDrain`.
  */
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import type { Writable } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
 import type { MetricConfig } from '../src/config/index.js';
 import { EdgeNode } from '../src/edge/index.js';
@@ -27,7 +25,7 @@ import { SimulatedDevice, seededRandom } from '../src/sources/simulated/index.js
 import type { ChangeSink, DeviceSource } from '../src/sources/types.js';
 import { formatTopic } from '../src/topic/index.js';
 import { MqttSession } from '../src/transport/index.js';
-import { LatestValues } from './latest-values.js';
+import { connectTahu, LatestValues, waitDrain, type TahuMetric } from './tahu-client.js';
 
 export type ContenderName = 'sparkstate' | 'tahu' | 'plain';
 
@@ -111,10 +109,6 @@ export function minimalSource(deviceId: string, configs: readonly MetricConfig[]
   };
 }
 
-async function waitDrain(stream: Writable): Promise<void> {
-  if (stream.writableNeedDrain) await once(stream, 'drain');
-}
-
 // ---------------------------------------------------------------------------------------------
 // sparkstate
 
@@ -175,48 +169,8 @@ export async function sparkstate(url: string, w: Workload, id: string, scanInter
 // ---------------------------------------------------------------------------------------------
 // Tahu sparkplug-client
 
-interface TahuMetric {
-  name?: string;
-  alias?: number;
-  type: string;
-  value: unknown;
-  timestamp?: number;
-}
-interface TahuPayload {
-  timestamp: number;
-  metrics: TahuMetric[];
-}
-interface TahuClient {
-  on(event: 'connect' | 'birth', listener: () => void): unknown;
-  on(event: 'error', listener: (e: Error) => void): unknown;
-  publishNodeBirth(payload: TahuPayload): void;
-  publishDeviceBirth(deviceId: string, payload: TahuPayload): void;
-  publishDeviceData(deviceId: string, payload: TahuPayload): void;
-  stop(): void;
-  /** The MQTT.js v4 client (a private field in Tahu's typings; read for backpressure only). */
-  readonly client: { readonly stream: Writable; readonly connected: boolean } | null;
-}
-
-const require = createRequire(import.meta.url);
-const tahuLib = require('sparkplug-client') as { newClient(config: Record<string, unknown>): TahuClient };
-
 export async function tahu(url: string, w: Workload, id: string): Promise<Contender> {
-  const client = tahuLib.newClient({
-    serverUrl: url,
-    username: '',
-    password: '',
-    groupId: GROUP,
-    edgeNode: `TAHU-${id}`,
-    clientId: `bench-tahu-${id}`,
-    keepalive: 30,
-    mqttOptions: { reconnectPeriod: 0 },
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.on('connect', () => resolve());
-    client.on('error', reject);
-  });
-  const stream = client.client?.stream;
-  if (stream === undefined) throw new Error('Tahu client has no MQTT stream');
+  const { client, stream } = await connectTahu(url, GROUP, `TAHU-${id}`, `bench-tahu-${id}`);
   const srcs = devices(w);
   const latest = srcs.map((dev) => new LatestValues(dev.metrics.length));
   await Promise.all(srcs.map((dev, d) => dev.start(latest[d] as LatestValues)));
@@ -232,7 +186,7 @@ export async function tahu(url: string, w: Workload, id: string): Promise<Conten
   });
   await waitDrain(stream);
   // Payload size of one DDATA as Tahu encodes it (measured once, outside the timed loop).
-  const tahuPayload = require('sparkplug-payload') as { get(ns: string): { encodePayload(p: unknown): Uint8Array } | null };
+  const tahuPayload = createRequire(import.meta.url)('sparkplug-payload') as { get(ns: string): { encodePayload(p: unknown): Uint8Array } | null };
   srcs[0]?.poll(now);
   const first = latest[0];
   const sample = first === undefined ? [] : first.values.map((value, j): TahuMetric => ({ alias: j + 1, type: 'Double', value, timestamp: first.timestamps[j] ?? now }));
