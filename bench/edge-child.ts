@@ -7,11 +7,14 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
-import { createContender, sparkstate, type Contender, type ContenderName, type Workload } from './edge-contenders.js';
+import { createContender, type Contender, type ContenderName, type Workload } from './edge-contenders.js';
 
-export type EdgeJob =
-  | { mode: 'worker'; contender: ContenderName; url: string; workload: Workload }
-  | { mode: 'soak'; url: string; workload: Workload; seconds: number; sampleEveryMs: number };
+export interface EdgeJob {
+  mode: 'worker';
+  contender: ContenderName;
+  url: string;
+  workload: Workload;
+}
 
 /** Parent → worker. */
 export type EdgeCommand =
@@ -33,9 +36,7 @@ export type ChildMessage =
   | { type: 'ready' }
   | { type: 'sample'; sample: RunSample }
   | { type: 'ok' }
-  | { type: 'closed'; maxRssKb: number }
-  | { type: 'soak'; t: number; rss: number; heapUsed: number; heapAfterGc: number | undefined; metrics: number; messages: number }
-  | { type: 'soakDone'; maxRssKb: number };
+  | { type: 'closed'; maxRssKb: number };
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -157,43 +158,11 @@ async function worker(job: Extract<EdgeJob, { mode: 'worker' }>): Promise<void> 
   }
 }
 
-async function soak(job: Extract<EdgeJob, { mode: 'soak' }>): Promise<void> {
-  const c = await sparkstate(job.url, job.workload, `soak-${process.pid}`, 1000);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const t0 = performance.now();
-  const sample = async (): Promise<void> => {
-    const mem = process.memoryUsage();
-    let heapAfterGc: number | undefined;
-    if (gc !== undefined) {
-      gc();
-      heapAfterGc = process.memoryUsage().heapUsed;
-    }
-    await send({
-      type: 'soak',
-      t: (performance.now() - t0) / 1000,
-      rss: mem.rss,
-      heapUsed: mem.heapUsed,
-      heapAfterGc,
-      metrics: c.metricsPublished(),
-      messages: c.messagesPublished(),
-    });
-  };
-  await sample();
-  const endAt = t0 + job.seconds * 1000;
-  while (performance.now() < endAt) {
-    await sleep(Math.min(job.sampleEveryMs, endAt - performance.now()));
-    await sample();
-  }
-  await c.close();
-  await send({ type: 'soakDone', maxRssKb: process.resourceUsage().maxRSS });
-}
-
 async function main(): Promise<void> {
   // An orphaned child (the parent died) must not keep publishing.
   process.on('disconnect', () => process.exit(1));
   const job = JSON.parse(process.argv[2] ?? '{}') as EdgeJob;
-  if (job.mode === 'soak') await soak(job);
-  else await worker(job);
+  await worker(job);
 }
 
 main().then(

@@ -1,6 +1,6 @@
 /**
  * Process plumbing of the CLI edge benchmark: starting a contender as a child process (the built
- * `sparkstate edge` CLI, or the Tahu child), reading its CPU and RSS from /proc, stopping it, and
+ * `sparkstate edge` CLI, the Tahu child or the plain MQTT.js ceiling), reading its CPU and RSS from /proc, stopping it, and
  * counting the metrics it delivers to the broker with a plain MQTT.js subscriber.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,7 @@ import { GROUP } from './edge-cli-workload.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const TAHU = fileURLToPath(new URL('./edge-cli-tahu.js', import.meta.url));
+const PLAIN = fileURLToPath(new URL('./edge-cli-plain.js', import.meta.url));
 const CLK_TCK = 100;
 
 const children = new Set<ChildProcess>();
@@ -26,6 +27,10 @@ export function startCli(configFile: string, execArgv: readonly string[]): Child
 
 export function startTahu(job: Record<string, unknown>): ChildProcess {
   return track(spawn(process.execPath, [TAHU, JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit'] }));
+}
+
+export function startPlain(job: Record<string, unknown>): ChildProcess {
+  return track(spawn(process.execPath, [PLAIN, JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit'] }));
 }
 
 function track(proc: ChildProcess): ChildProcess {
@@ -58,6 +63,11 @@ export function procStat(pid: number): { cpuMs: number; peakRssMb: number } {
 export class MetricCounter {
   private node = '';
   private count = 0;
+  private messages = 0;
+  /** Receive time − payload timestamp of the messages since the last lag() call. */
+  private lagSum = 0;
+  private lagMax = 0;
+  private lagCount = 0;
   private readonly columns = new DataColumns();
 
   private constructor(private readonly client: MqttClient) {
@@ -65,6 +75,13 @@ export class MetricCounter {
       // spBv1.0/<group>/DDATA/<node>/<device>
       if (topic.split('/')[3] !== this.node) return;
       this.count += this.live(payload);
+      this.messages++;
+      if (this.columns.timestamp >= 0) {
+        const lag = Date.now() - this.columns.timestamp;
+        this.lagSum += lag;
+        this.lagCount++;
+        if (lag > this.lagMax) this.lagMax = lag;
+      }
     });
   }
 
@@ -92,10 +109,25 @@ export class MetricCounter {
   watch(node: string): void {
     this.node = node;
     this.count = 0;
+    this.messages = 0;
   }
 
   delivered(): number {
     return this.count;
+  }
+
+  /** Mean and max ms from a DDATA's timestamp to its arrival here, since the last call. */
+  lag(): { meanMs: number; maxMs: number } {
+    const out = { meanMs: this.lagCount === 0 ? Number.NaN : this.lagSum / this.lagCount, maxMs: this.lagMax };
+    this.lagSum = 0;
+    this.lagMax = 0;
+    this.lagCount = 0;
+    return out;
+  }
+
+  /** DDATA messages of the watched node so far. */
+  deliveredMessages(): number {
+    return this.messages;
   }
 
   close(): Promise<void> {

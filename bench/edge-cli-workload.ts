@@ -3,10 +3,11 @@
  * generators and aliases. The sparkstate CLI gets them as its config file (JSON, which YAML reads);
  * the Tahu child builds SimulatedDevices from the same MetricConfigs.
  *
- * Per 20 metrics: 5 Int64 counters, 3 Int32 states (a step per ms), 5 Float sines, 5 Double random
- * walks, 2 Boolean states (a step per ms: a scan sees a change when the ms parity moved); the
+ * Per 20 metrics: 5 Int64 counters, 3 Int32 levels and 5 Float and 5 Double analog values (random
+ * walks), 2 Boolean states (a step per ms: a scan sees a change when the ms parity moved); the
  * last metric of every device is a String that changes every 5 s. All but the Booleans and the
- * String change on every scan that is at least 1 ms after the previous one.
+ * String change on every sample, however close together the scans are: a contender that scans
+ * back to back sends messages as full as one that scans once a millisecond.
  */
 import type { MetricConfig } from '../src/config/index.js';
 
@@ -23,8 +24,8 @@ function metricAt(j: number, last: boolean): MetricConfig {
   if (last) return { ...base, name: `State/Mode${n}`, type: 'String', generator: 'step', values: ['idle', 'running', 'stopped'], periodMs: 5000 };
   const slot = j % 20;
   if (slot < 5) return { ...base, name: `Count/C${n}`, type: 'Int64', generator: 'counter', start: 0, step: 1 };
-  if (slot < 8) return { ...base, name: `State/S${n}`, type: 'Int32', generator: 'step', min: 0, max: 1_000_000, periodMs: 1 };
-  if (slot < 13) return { ...base, name: `Analog/F${n}`, type: 'Float', generator: 'sine', min: 0, max: 100, periodMs: 60_000 };
+  if (slot < 8) return { ...base, name: `Level/L${n}`, type: 'Int32', generator: 'randomWalk', min: 0, max: 1_000_000, step: 1000 };
+  if (slot < 13) return { ...base, name: `Analog/F${n}`, type: 'Float', generator: 'randomWalk', min: 0, max: 100, step: 0.5 };
   if (slot < 18) return { ...base, name: `Analog/D${n}`, type: 'Double', generator: 'randomWalk', min: -1e9, max: 1e9, step: 1 };
   return { ...base, name: `State/B${n}`, type: 'Boolean', generator: 'step', values: [false, true], periodMs: 1 };
 }

@@ -4,13 +4,14 @@
  * same devices (bench/edge-cli-tahu.ts), each in its own process, one after the other on the same
  * Mosquitto, QoS 0. A subscriber counts the metrics that reach the broker; CPU and peak RSS come
  * from /proc. Workloads (see edge-cli-workload.ts for the datatype mix):
- *  - saturation, 10 devices × 100 and × 1,000 metrics: the CLI scanning every EDGE_CLI_SCAN_MS
- *    (default 1, the smallest the config takes), Tahu in a loop as fast as the broker takes it;
+ *  - saturation, 10 devices × 100 and × 1,000 metrics: the CLI with `scanIntervalMs: 0` (scans back
+ *    to back, each once the previous one's messages are written; EDGE_CLI_SCAN_MS sets another
+ *    interval), Tahu in a loop as fast as the broker takes it;
  *  - fixed rate, 10 × 1,000 metrics scanned every 100 ms (100,000 metrics/s) by both.
  * Runs are interleaved (sparkstate, Tahu, sparkstate, …); figures are medians of EDGE_CLI_RUNS.
  *
  *   npm run bench -- edge-cli [--json out.json]
- *   env: EDGE_CLI_RUNS=3 EDGE_CLI_RUN_MS=5000 EDGE_CLI_WARMUP_MS=2000 EDGE_CLI_SCAN_MS=1
+ *   env: EDGE_CLI_RUNS=3 EDGE_CLI_RUN_MS=5000 EDGE_CLI_WARMUP_MS=2000 EDGE_CLI_SCAN_MS=0
  *        EDGE_CLI_JSON=<file>  EDGE_CLI_CPU_PROF=<dir> (profiles the CLI child: node --cpu-prof)
  *        EDGE_CLI_ONLY=sat100,sat1000,fixed (a subset of the workloads)
  */
@@ -18,13 +19,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MetricCounter, procStat, startCli, startTahu, stop } from './edge-cli-proc.js';
+import { MetricCounter, procStat, startCli, startPlain, startTahu, stop } from './edge-cli-proc.js';
 import { sourceCostUs } from './edge-cli-source.js';
 import { edgeConfig, type Layout } from './edge-cli-workload.js';
 import { withBroker } from './edge-proc.js';
 import { envInt, fmt, median, printTable } from './report.js';
 
-type ContenderName = 'sparkstate' | 'tahu';
+type ContenderName = 'sparkstate' | 'tahu' | 'plain';
 
 interface Workload {
   readonly key: string;
@@ -35,10 +36,13 @@ interface Workload {
   readonly saturate: boolean;
   /** Saturation: least metrics/s ratio sparkstate/Tahu; fixed rate: most CPU-per-metric ratio. */
   readonly goal: number;
+  /** Saturation: the least share of the plain MQTT.js ceiling. */
+  readonly ceilingGoal?: number;
 }
 
 interface Sample {
   metricsPerSec: number;
+  metricsPerMsg: number;
   cpuUsPerMetric: number;
   cpuPct: number;
   peakRssMb: number;
@@ -65,12 +69,15 @@ async function measure(proc: ChildProcess, counter: MetricCounter, s: Settings):
   const t0 = performance.now();
   const s0 = procStat(pid);
   const d0 = counter.delivered();
+  const m0 = counter.deliveredMessages();
   await sleep(s.runMs);
   const s1 = procStat(pid);
   const delivered = counter.delivered() - d0;
+  const messages = counter.deliveredMessages() - m0;
   const secs = (performance.now() - t0) / 1000;
   return {
     metricsPerSec: delivered / secs,
+    metricsPerMsg: delivered / Math.max(1, messages),
     cpuUsPerMetric: ((s1.cpuMs - s0.cpuMs) * 1000) / Math.max(1, delivered),
     cpuPct: (100 * (s1.cpuMs - s0.cpuMs)) / (secs * 1000),
     peakRssMb: s1.peakRssMb,
@@ -78,15 +85,17 @@ async function measure(proc: ChildProcess, counter: MetricCounter, s: Settings):
 }
 
 async function runOnce(c: ContenderName, w: Workload, run: number, url: string, counter: MetricCounter, dir: string, s: Settings): Promise<Sample> {
-  const node = `${c === 'sparkstate' ? 'SS' : 'TAHU'}-${w.key}-${run}`;
+  const node = `${c === 'sparkstate' ? 'SS' : c === 'tahu' ? 'TAHU' : 'PLAIN'}-${w.key}-${run}`;
   counter.watch(node);
   let proc: ChildProcess;
   if (c === 'sparkstate') {
     const file = join(dir, `${node}.yaml`);
     writeFileSync(file, edgeConfig(url, node, w.layout, w.scanIntervalMs, join(dir, node)));
     proc = startCli(file, s.profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${s.profDir}`, `--cpu-prof-name=${node}.cpuprofile`]);
-  } else {
+  } else if (c === 'tahu') {
     proc = startTahu({ url, node, ...w.layout, scanIntervalMs: w.saturate ? 0 : w.scanIntervalMs });
+  } else {
+    proc = startPlain({ url, node, ...w.layout });
   }
   try {
     return await measure(proc, counter, s);
@@ -100,8 +109,8 @@ const large: Layout = { devices: 10, metricsPerDevice: 1000 };
 
 function workloads(scanMs: number): Workload[] {
   return [
-    { key: 'sat100', label: 'saturation, 10 × 100 (100/msg)', layout: small, scanIntervalMs: scanMs, saturate: true, goal: 5 },
-    { key: 'sat1000', label: 'saturation, 10 × 1,000 (1,000/msg)', layout: large, scanIntervalMs: scanMs, saturate: true, goal: 6 },
+    { key: 'sat100', label: 'saturation, 10 × 100 (100/msg)', layout: small, scanIntervalMs: scanMs, saturate: true, goal: 5, ceilingGoal: 0.7 },
+    { key: 'sat1000', label: 'saturation, 10 × 1,000 (1,000/msg)', layout: large, scanIntervalMs: scanMs, saturate: true, goal: 6, ceilingGoal: 0.4 },
     { key: 'fixed', label: 'fixed 100k metrics/s, 10 × 1,000 every 100 ms', layout: large, scanIntervalMs: 100, saturate: false, goal: 0.2 },
   ];
 }
@@ -110,6 +119,8 @@ interface Result {
   workload: Workload;
   sparkstate: Sample[];
   tahu: Sample[];
+  /** The plain MQTT.js ceiling (saturation workloads only). */
+  plain: Sample[];
   /** Per interleaved pair: metrics/s ratio (saturation) or CPU-per-metric ratio (fixed rate). */
   ratios: number[];
 }
@@ -119,14 +130,16 @@ function ratioOf(w: Workload, ss: Sample, tahu: Sample): number {
 }
 
 function report(results: readonly Result[]): void {
-  const rows = [['workload', 'contender', 'metrics/s', 'CPU µs/metric', 'CPU % core', 'peak RSS MB']];
+  const rows = [['workload', 'contender', 'metrics/s', 'metrics/msg', 'CPU µs/metric', 'CPU % core', 'peak RSS MB']];
   for (const r of results) {
-    for (const c of ['sparkstate', 'tahu'] as const) {
+    for (const c of ['sparkstate', 'tahu', 'plain'] as const) {
       const xs = r[c];
+      if (xs.length === 0) continue;
       rows.push([
         c === 'sparkstate' ? r.workload.label : '',
-        c === 'sparkstate' ? 'sparkstate edge (CLI)' : 'Tahu sparkplug-client',
+        c === 'sparkstate' ? 'sparkstate edge (CLI)' : c === 'tahu' ? 'Tahu sparkplug-client' : 'plain MQTT.js, pre-encoded',
         fmt(median(xs.map((x) => x.metricsPerSec))),
+        median(xs.map((x) => x.metricsPerMsg)).toFixed(0),
         median(xs.map((x) => x.cpuUsPerMetric)).toFixed(3),
         median(xs.map((x) => x.cpuPct)).toFixed(0),
         median(xs.map((x) => x.peakRssMb)).toFixed(0),
@@ -148,8 +161,20 @@ function report(results: readonly Result[]): void {
       r.ratios.map((x) => x.toFixed(2)).join(', '),
     ]);
   }
+  for (const r of results.filter((x) => x.plain.length > 0)) {
+    const w = r.workload;
+    const shares = r.sparkstate.map((x, i) => x.metricsPerSec / (r.plain[i]?.metricsPerSec ?? Number.NaN));
+    const m = median(shares);
+    goals.push([
+      w.label,
+      'of plain MQTT.js',
+      `${(100 * m).toFixed(0)} %`,
+      `≥ ${100 * (w.ceilingGoal ?? 0)} %: ${m >= (w.ceilingGoal ?? 0) ? 'met' : 'missed'}`,
+      shares.map((x) => `${(100 * x).toFixed(0)} %`).join(', '),
+    ]);
+  }
   printTable(goals);
-  for (const r of results.filter((x) => x.workload.saturate)) {
+  for (const r of results.filter((x) => x.workload.saturate && x.workload.scanIntervalMs > 0)) {
     const w = r.workload;
     // The CLI scans at most once per scanIntervalMs: one scan's metrics per interval bound it.
     const ceiling = (w.layout.devices * w.layout.metricsPerDevice * 1000) / w.scanIntervalMs;
@@ -171,8 +196,9 @@ export async function runEdgeCliBench(): Promise<void> {
     profDir: profDir === undefined ? undefined : resolve(profDir),
   };
   if (s.profDir !== undefined) mkdirSync(s.profDir, { recursive: true });
-  const scanMs = envInt('EDGE_CLI_SCAN_MS', 1);
-  process.stdout.write(`CLI edge vs Tahu: ${s.runs} interleaved runs of ${s.runMs} ms after ${s.warmupMs} ms warm-up; saturation scans every ${scanMs} ms\n`);
+  const scanMs = envInt('EDGE_CLI_SCAN_MS', 0);
+  const scans = scanMs === 0 ? 'back to back (scanIntervalMs: 0)' : `every ${scanMs} ms`;
+  process.stdout.write(`CLI edge vs Tahu: ${s.runs} interleaved runs of ${s.runMs} ms after ${s.warmupMs} ms warm-up; saturation scans ${scans}\n`);
   const source = { backToBackUs: await sourceCostUs(large, 100) };
   const results = await withBroker(async (broker) => {
     const counter = await MetricCounter.connect(broker.url);
@@ -181,14 +207,20 @@ export async function runEdgeCliBench(): Promise<void> {
       const out: Result[] = [];
       const only = process.env['EDGE_CLI_ONLY']?.split(',');
       for (const w of workloads(scanMs).filter((x) => only === undefined || only.includes(x.key))) {
-        const r: Result = { workload: w, sparkstate: [], tahu: [], ratios: [] };
+        const r: Result = { workload: w, sparkstate: [], tahu: [], plain: [], ratios: [] };
         for (let run = 0; run < s.runs; run++) {
           const ss = await runOnce('sparkstate', w, run, broker.url, counter, dir, s);
           const tahu = await runOnce('tahu', w, run, broker.url, counter, dir, s);
           r.sparkstate.push(ss);
           r.tahu.push(tahu);
           r.ratios.push(ratioOf(w, ss, tahu));
-          process.stdout.write(`  ${w.key} run ${run + 1}: sparkstate ${fmt(ss.metricsPerSec)}/s ${ss.cpuUsPerMetric.toFixed(3)} µs, Tahu ${fmt(tahu.metricsPerSec)}/s ${tahu.cpuUsPerMetric.toFixed(3)} µs\n`);
+          let line = `  ${w.key} run ${run + 1}: sparkstate ${fmt(ss.metricsPerSec)}/s ${ss.cpuUsPerMetric.toFixed(3)} µs, Tahu ${fmt(tahu.metricsPerSec)}/s ${tahu.cpuUsPerMetric.toFixed(3)} µs`;
+          if (w.saturate) {
+            const plain = await runOnce('plain', w, run, broker.url, counter, dir, s);
+            r.plain.push(plain);
+            line += `, plain ${fmt(plain.metricsPerSec)}/s ${plain.cpuUsPerMetric.toFixed(3)} µs`;
+          }
+          process.stdout.write(`${line}\n`);
         }
         out.push(r);
       }

@@ -40,42 +40,6 @@ export async function withBroker<T>(body: (broker: Broker) => Promise<T>): Promi
   }
 }
 
-export interface ChildOptions {
-  /** Extra node flags, e.g. --cpu-prof. */
-  execArgv?: string[];
-  timeoutMs?: number;
-  onMessage?: (msg: ChildMessage) => void;
-}
-
-/** Forks one benchmark child, collects its messages, rejects if it fails or times out. */
-export function runChild(job: EdgeJob, opts: ChildOptions = {}): Promise<ChildMessage[]> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(job)], { execArgv: opts.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.add(child);
-    const messages: ChildMessage[] = [];
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`edge bench child (${job.mode}) timed out after ${opts.timeoutMs ?? 0} ms`));
-    }, opts.timeoutMs ?? 180_000);
-    child.on('message', (m) => {
-      const msg = m as ChildMessage;
-      messages.push(msg);
-      opts.onMessage?.(msg);
-    });
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(e);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (code === 0) resolve(messages);
-      else reject(new Error(`edge bench child (${job.mode}) exited with ${code ?? signal ?? '?'}`));
-    });
-  });
-}
-
 /** A forked worker that runs one command at a time (see EdgeCommand); each answers with one message. */
 export class Worker {
   private readonly child: ChildProcess;

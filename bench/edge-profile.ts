@@ -3,7 +3,10 @@
  * self time by area (our src/ folders, MQTT.js, protobufjs, Node internals, GC, idle) and the top
  * functions by self and by total time.
  *
- *   node build/bench/edge-profile.js <file.cpuprofile> [topN]
+ *   node build/bench/edge-profile.js <file.cpuprofile> [topN] [skipMs]
+ *
+ * skipMs leaves out the samples of the profile's first milliseconds (a CLI's start-up: loading
+ * modules, parsing its config), so that what remains is the steady state a benchmark measures.
  */
 import { readFileSync } from 'node:fs';
 
@@ -34,7 +37,7 @@ function pct(n: number, total: number): string {
   return `${((100 * n) / total).toFixed(1)}%`.padStart(6);
 }
 
-export function summarize(file: string, top = 25): string {
+export function summarize(file: string, top = 25, skipMs = 0): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -43,9 +46,13 @@ export function summarize(file: string, top = 25): string {
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
   const self = new Map<number, number>();
+  let at = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i] ?? 0;
-    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+    const dt = p.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < skipMs * 1000) continue;
+    self.set(id, (self.get(id) ?? 0) + dt);
   }
   const key = (n: ProfileNode): string => {
     const f = n.callFrame;
@@ -87,7 +94,7 @@ export function summarize(file: string, top = 25): string {
   return lines.join('\n');
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, skipArg] = process.argv.slice(2);
 if (file !== undefined && import.meta.url.endsWith(process.argv[1] ?? '\u0000')) {
-  process.stdout.write(`${summarize(file, Number(topArg ?? 25))}\n`);
+  process.stdout.write(`${summarize(file, Number(topArg ?? 25), Number(skipArg ?? 0))}\n`);
 }

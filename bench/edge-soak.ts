@@ -1,59 +1,124 @@
 /**
- * Edge soak: 50,000 aliased metrics (50 devices x 1,000), 20% changing every second, scanned by
- * the EdgeNode's own 1 s timer, for 10 minutes; RSS and heap sampled every 10 s in the edge's own
- * child process (heap also after a forced GC: what is really retained). Prints first / last / max.
+ * Edge soak through the product path: the built CLI, `sparkstate edge --config <file>`, with 10
+ * simulated devices × 1,000 metrics of the CLI benchmark's datatype mix scanned every 100 ms
+ * (100,000 metrics/s) for SOAK_SECONDS (default 600), publishing through Mosquitto. Every
+ * SOAK_SAMPLE_S (default 30) s: the CLI's RSS from /proc, its CPU, the metrics a subscriber
+ * received, and the lag from each DDATA's timestamp to its arrival (a growing backlog shows as a
+ * growing lag or a falling rate). Prints first / last / max, and the trend of RSS after warm-up.
  *
- *   npx tsc -p tsconfig.json && node build/bench/edge-soak.js       # SOAK_SECONDS=60 for a quick run
+ *   npm run build && npx tsc -p tsconfig.json && node build/bench/edge-soak.js   # SOAK_SECONDS=60 for a quick run
  *
- * Not in the default `npm run bench` run (it takes 10 minutes): bench/run.ts runs every registered
- * benchmark when none is named, so this one is its own entry point.
+ * Not in the default `npm run bench` run (it takes 10 minutes): this is its own entry point.
  */
-import type { ChildMessage } from './edge-child.js';
-import { fmt, printTable } from './report.js';
-import { runChild, withBroker } from './edge-proc.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MetricCounter, procStat, startCli, stop } from './edge-cli-proc.js';
+import { edgeConfig } from './edge-cli-workload.js';
+import { withBroker } from './edge-proc.js';
+import { envInt, fmt, printTable } from './report.js';
 
-const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
+interface SoakSample {
+  t: number;
+  rssMb: number;
+  cpuPct: number;
+  metricsPerSec: number;
+  lagMeanMs: number;
+  lagMaxMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += ((xs[i] ?? 0) - mx) * ((ys[i] ?? 0) - my);
+    den += ((xs[i] ?? 0) - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
 
 export async function runEdgeSoak(): Promise<void> {
-  const seconds = Number(process.env['SOAK_SECONDS'] ?? 600);
-  if (!(seconds > 0)) throw new Error('SOAK_SECONDS must be a positive number');
-  const sampleEveryMs = Math.min(10_000, Math.max(1000, (seconds * 1000) / 6));
+  const seconds = envInt('SOAK_SECONDS', 600);
+  const every = envInt('SOAK_SAMPLE_S', Math.min(30, Math.max(5, Math.round(seconds / 10))));
+  const layout = { devices: 10, metricsPerDevice: 1000 };
   await withBroker(async (broker) => {
-    process.stdout.write(`\n== edge-soak ==\n50 devices x 1,000 aliased Double metrics, changeRate 0.2, scan 1 s, ${seconds} s, sample every ${sampleEveryMs / 1000} s\n`);
-    const samples: Extract<ChildMessage, { type: 'soak' }>[] = [];
-    const msgs = await runChild(
-      { mode: 'soak', url: broker.url, workload: { devices: 50, metricsPerDevice: 1000, changeRate: 0.2, source: 'simulated' }, seconds, sampleEveryMs },
-      {
-        execArgv: ['--expose-gc'],
-        timeoutMs: seconds * 1000 + 120_000,
-        onMessage: (m) => {
-          if (m.type !== 'soak') return;
-          samples.push(m);
-          const gc = m.heapAfterGc === undefined ? '' : ` heap after GC ${mb(m.heapAfterGc)} MB`;
-          process.stdout.write(`  t=${m.t.toFixed(0)}s rss ${mb(m.rss)} MB heapUsed ${mb(m.heapUsed)} MB${gc} metrics ${fmt(m.metrics)}\n`);
-        },
-      },
-    );
-    const done = msgs.find((m) => m.type === 'soakDone');
+    process.stdout.write(`\n== edge-soak ==\nCLI edge, 10 devices × 1,000 mixed metrics every 100 ms (100,000 metrics/s), ${seconds} s, a sample every ${every} s\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'sparkstate-edge-soak-'));
+    const counter = await MetricCounter.connect(broker.url);
+    const node = 'SOAK';
+    counter.watch(node);
+    const file = join(dir, 'edge.yaml');
+    writeFileSync(file, edgeConfig(broker.url, node, layout, 100, join(dir, 'store')));
+    const proc = startCli(file, []);
+    const pid = proc.pid ?? 0;
+    const samples: SoakSample[] = [];
+    try {
+      while (counter.delivered() === 0) {
+        if (proc.exitCode !== null) throw new Error(`the CLI exited with ${proc.exitCode}`);
+        await sleep(100);
+      }
+      counter.lag();
+      const t0 = performance.now();
+      let prev = { at: t0, cpuMs: procStat(pid).cpuMs, delivered: counter.delivered() };
+      while (performance.now() - t0 < seconds * 1000) {
+        await sleep(Math.min(every * 1000, seconds * 1000 - (performance.now() - t0)));
+        const at = performance.now();
+        const { cpuMs } = procStat(pid);
+        const delivered = counter.delivered();
+        const lag = counter.lag();
+        const dt = (at - prev.at) / 1000;
+        const s: SoakSample = {
+          t: (at - t0) / 1000,
+          rssMb: rssMb(pid),
+          cpuPct: (100 * (cpuMs - prev.cpuMs)) / (dt * 1000),
+          metricsPerSec: (delivered - prev.delivered) / dt,
+          lagMeanMs: lag.meanMs,
+          lagMaxMs: lag.maxMs,
+        };
+        samples.push(s);
+        prev = { at, cpuMs, delivered };
+        process.stdout.write(
+          `  t=${s.t.toFixed(0)}s RSS ${s.rssMb.toFixed(1)} MB, CPU ${s.cpuPct.toFixed(1)} %, ${fmt(s.metricsPerSec)} metrics/s, lag mean ${s.lagMeanMs.toFixed(1)} ms max ${s.lagMaxMs.toFixed(0)} ms\n`,
+        );
+      }
+    } finally {
+      await stop(proc);
+      await counter.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
     const first = samples[0];
     const last = samples.at(-1);
     if (first === undefined || last === undefined) throw new Error('no soak samples');
-    const max = (f: (s: (typeof samples)[number]) => number): number => Math.max(...samples.map(f));
-    const rows = [
-      ['', 'first', 'last', 'max', 'last - first'],
-      ['RSS MB', mb(first.rss), mb(last.rss), mb(max((s) => s.rss)), mb(last.rss - first.rss)],
-      ['heapUsed MB', mb(first.heapUsed), mb(last.heapUsed), mb(max((s) => s.heapUsed)), mb(last.heapUsed - first.heapUsed)],
-    ];
-    if (first.heapAfterGc !== undefined && last.heapAfterGc !== undefined) {
-      const a = first.heapAfterGc;
-      rows.push(['heap after GC MB', mb(a), mb(last.heapAfterGc), mb(max((s) => s.heapAfterGc ?? 0)), mb(last.heapAfterGc - a)]);
-    }
-    printTable(rows, 1);
-    const elapsed = last.t - first.t;
-    process.stdout.write(
-      `published ${fmt(last.metrics)} metrics in ${fmt(last.messages)} messages (${fmt(elapsed > 0 ? (last.metrics - first.metrics) / elapsed : 0)} metrics/s); ` +
-        `peak RSS ${done?.type === 'soakDone' ? (done.maxRssKb / 1024).toFixed(1) : '?'} MB\n`,
+    const max = (f: (s: SoakSample) => number): number => Math.max(...samples.map(f));
+    printTable(
+      [
+        ['', 'first', 'last', 'max'],
+        ['CLI RSS MB', first.rssMb.toFixed(1), last.rssMb.toFixed(1), max((s) => s.rssMb).toFixed(1)],
+        ['metrics/s received', fmt(first.metricsPerSec), fmt(last.metricsPerSec), fmt(max((s) => s.metricsPerSec))],
+        ['lag mean ms', first.lagMeanMs.toFixed(1), last.lagMeanMs.toFixed(1), max((s) => s.lagMeanMs).toFixed(1)],
+        ['lag max ms', first.lagMaxMs.toFixed(0), last.lagMaxMs.toFixed(0), max((s) => s.lagMaxMs).toFixed(0)],
+        ['CLI CPU %', first.cpuPct.toFixed(1), last.cpuPct.toFixed(1), max((s) => s.cpuPct).toFixed(1)],
+      ],
+      1,
     );
+    // The first samples include the heap's growth to its working size; the trend is after them.
+    const settled = samples.slice(Math.min(2, samples.length - 2));
+    const trend = slope(
+      settled.map((s) => s.t),
+      settled.map((s) => s.rssMb),
+    );
+    process.stdout.write(`RSS trend after the first two samples: ${(trend * 60).toFixed(2)} MB per minute\n`);
   });
 }
 

@@ -14,7 +14,7 @@
  * EDGE_CONTENDERS ("sparkstate,tahu,plain"), EDGE_FIXED=0 / EDGE_SATURATION=0 to skip a part,
  * EDGE_SOURCE=simulated (default minimal: see Workload.source), EDGE_CPU_PROF=<dir> to write a V8
  * .cpuprofile of each contender's measured runs (summarise with build/bench/edge-profile.js).
- * The soak is separate (10 minutes): `node build/bench/edge-soak.js` (SOAK_SECONDS overrides).
+ * The soak runs the CLI, separately (10 minutes): `node build/bench/edge-soak.js` (SOAK_SECONDS overrides).
  */
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -57,7 +57,7 @@ export const edgeSchema = z.strictObject({
     /** Datatypes in NDATA/DDATA too (the spec says SHOULD NOT; hosts that cannot map aliases need them). */
     datatypesInData: z.boolean().default(false),
   }),
-  scanIntervalMs: z.int().positive().default(1000),
+  scanIntervalMs: z.int().nonnegative().default(1000),
   /** Holds the bdSeq file and the store-and-forward queue; relative to the config file. */
   storeDir: z.string().min(1).default('./data/edge'),
   storeAndForward: z

@@ -27,6 +27,8 @@ export interface LiveDataOptions {
 export class LiveData {
   private readonly writer: DataWriter;
   private readonly outputs = new OutputPool();
+  /** The publish of the scan's last live message, settled once MQTT.js has written it. */
+  private lastWrite: Promise<void> | undefined;
 
   constructor(private readonly o: LiveDataOptions) {
     this.writer = new DataWriter(o.withTypes);
@@ -35,6 +37,12 @@ export class LiveData {
   /** Start of a scan: buffers of earlier messages are reused once the transport has let go of every byte. */
   beginScan(): void {
     this.outputs.reclaim(this.o.transport.flushed?.() === true);
+    this.lastWrite = undefined;
+  }
+
+  /** Settles once the scan's live messages are written (never rejects); undefined when it published none. */
+  written(): Promise<void> | undefined {
+    return this.lastWrite;
   }
 
   /** The MQTT session ended: buffers it may still hold are not reused. */
@@ -64,7 +72,7 @@ export class LiveData {
     o.stats.metricsPublished += count;
     // [tck-id-topics-ndata-mqtt] [tck-id-topics-ddata-mqtt] [tck-id-payloads-ndata-qos] [tck-id-payloads-ndata-retain]
     // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] QoS 0, not retained
-    o.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(
+    this.lastWrite = o.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(
       () => {
         if (buffer !== undefined) outputs.give(buffer);
       },

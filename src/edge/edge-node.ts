@@ -20,6 +20,7 @@ import { Forwarder, type ReplayTarget } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
 import { Scope } from './scope.js';
 import { LiveData } from './data-message.js';
+import { ScanClock } from './scan-clock.js';
 import type { WillMessage } from '../transport/index.js';
 import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS, startSources } from './lifecycle.js';
@@ -38,7 +39,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private seq = 0;
   /** bdSeq of the current MQTT session (the one its Will carries). */
   private sessionBdSeq: number | undefined;
-  private scanTimer: NodeJS.Timeout | undefined;
+  private readonly clock: ScanClock;
   private walkTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   readonly nodeScope: Scope;
@@ -77,6 +78,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       now: this.now,
       seq: () => this.nextSeq(),
     });
+    this.clock = new ScanClock(options.scanIntervalMs, { scan: () => this.scan(), isOnline: () => this.stateValue === 'online' });
   }
 
   get state(): EdgeState {
@@ -105,6 +107,8 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.unsubscribe.push(
       t.on('connect', (info) => void this.onConnect(info.serverIndex).catch((e: unknown) => this.log?.error({ err: e }, 'session setup failed'))),
       t.on('disconnect', (info) => this.onDisconnect(info.reason)),
+      // A failed first attempt: store-and-forward starts sampling now.
+      t.on('error', () => this.clock.begin()),
       t.on('message', (topic, payload) => this.onMessage(topic, payload)),
     );
     try {
@@ -116,7 +120,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
     for (const scope of this.deviceScopes.values()) this.unsubscribe.push(scope.source.onConnectivity((up) => this.onDevice(scope, up)));
     this.transition('connecting');
-    this.scanTimer = setInterval(() => this.scan(), this.options.scanIntervalMs);
+    this.clock.arm();
     await t.start();
   }
 
@@ -125,7 +129,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     if (this.stateValue === 'offline' || this.stateValue === 'closing') return;
     const wasBorn = this.stateValue === 'online' || this.stateValue === 'birthing';
     this.transition('closing');
-    clearInterval(this.scanTimer);
+    this.clock.stop();
     const t = this.options.transport;
     await t.stop({
       // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath] NDEATH before DISCONNECT
@@ -208,6 +212,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     // [tck-id-message-flow-edge-node-birth-publish-connect] births only from the transport's connect event (after CONNACK)
     // [tck-id-principles-birth-certificates-order] NBIRTH is the first PUBLISH of the session
     if (this.host === undefined || (this.stateValue === 'waitingForHost' && this.host.isOnline())) this.birth();
+    this.clock.begin();
   }
 
   private onDisconnect(reason: string): void {
@@ -268,8 +273,11 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
   }
 
-  /** One scan: sample every source; publish changes live, or keep them for later. */
-  scan(): void {
+  /**
+   * One scan: sample every source; publish changes live, or keep them for later. Returns a promise
+   * that settles once the scan's live messages are written, or undefined when it published none.
+   */
+  scan(): Promise<void> | undefined {
     const now = this.now();
     const live = this.stateValue === 'online';
     this.live.beginScan();
@@ -290,6 +298,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     }
     this.stats.metricsStored = this.forwarder.stored;
     this.stats.metricsDiscarded = this.forwarder.discarded;
+    return this.live.written();
   }
 
   /** One NDATA/DDATA of metrics replayed from store-and-forward. */

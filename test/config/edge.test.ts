@@ -49,6 +49,7 @@ describe('edge config: every problem names its key path', () => {
   const cases: [string, string, RegExp][] = [
     ['unknown key (typo)', MINIMAL_EDGE + 'scanIntervallMs: 5\n', /edge\.yaml: scanIntervallMs: unknown key; did you mean "scanIntervalMs"\?/],
     ['wrong type', MINIMAL_EDGE + 'scanIntervalMs: fast\n', /edge\.yaml: scanIntervalMs: expected a number, got a string/],
+    ['negative scan interval', MINIMAL_EDGE + 'scanIntervalMs: -1\n', /edge\.yaml: scanIntervalMs: .*0/],
     ['missing required key', 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { groupId: G }\n', /edge\.yaml: sparkplug\.edgeNodeId: required key is missing/],
     ['empty server list', 'mqtt: { servers: [] }\nsparkplug: { groupId: G, edgeNodeId: E }\n', /mqtt\.servers: must have at least 1 item/],
     ['bad URL', 'mqtt: { servers: ["mqtt://h", "http://h"] }\nsparkplug: { groupId: G, edgeNodeId: E }\n', /mqtt\.servers\[1\]: unsupported scheme "http"/],

@@ -1,34 +1,13 @@
 /** Fits a generated value to the metric's datatype, the way a real device register would. */
 import { INTEGER_RANGES, isIntegerType, toInt64 } from '../../config/index.js';
-import type { ScalarOut } from '../../config/index.js';
+import type { IntegerTypeName, ScalarOut } from '../../config/index.js';
 import type { MetricTypeName } from '../../payload/types.js';
 import type { GeneratedValue } from './generators.js';
 
-/**
- * Integer types: rounded to the nearest integer and clamped to the type's range (a counter on an
- * Int8 stops at 127 rather than wrapping); 64-bit results are numbers while safe, bigints beyond.
- * DateTime: rounded to whole milliseconds. Float/Double and non-numeric values pass through:
- * the encoder owns float narrowing, and config validation already matched kinds to types.
- */
-/** Integer ranges as numbers, clamped to the safe range: what a number sample is clamped to. */
-const SAFE_RANGES = new Map<MetricTypeName, readonly [number, number]>(
-  Object.entries(INTEGER_RANGES).map(([type, [min, max]]) => [
-    type as MetricTypeName,
-    [Math.max(Number(min), Number.MIN_SAFE_INTEGER), Math.min(Number(max), Number.MAX_SAFE_INTEGER)] as const,
-  ]),
-);
+export type Coercer = (value: GeneratedValue) => ScalarOut;
 
-export function coerce(type: MetricTypeName, value: GeneratedValue): ScalarOut {
-  if (typeof value !== 'number' && typeof value !== 'bigint') return value;
-  if (type === 'DateTime') return typeof value === 'number' ? Math.round(value) : toInt64(value);
-  if (!isIntegerType(type)) return typeof value === 'bigint' ? Number(value) : value;
-  // The common case, every sample of a counter or a step: a number whose rounding stays within the
-  // safe range needs no BigInt (a 64-bit result beyond 2^53 takes the exact path below).
-  const safe = SAFE_RANGES.get(type);
-  if (typeof value === 'number' && safe !== undefined) {
-    const n = Math.round(value) + 0; // + 0: an integer register has no −0
-    if (n >= Number.MIN_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER) return n < safe[0] ? safe[0] : n > safe[1] ? safe[1] : n;
-  }
+/** Exact path for an integer type: bigints, values beyond 2^53, NaN and ±Infinity. */
+function exactInteger(type: IntegerTypeName, value: number | bigint): ScalarOut {
   const [min, max] = INTEGER_RANGES[type];
   let big: bigint;
   if (typeof value === 'bigint') big = value;
@@ -36,4 +15,39 @@ export function coerce(type: MetricTypeName, value: GeneratedValue): ScalarOut {
   else if (!Number.isFinite(value)) big = value > 0 ? max : min;
   else big = BigInt(Math.round(value));
   return toInt64(big < min ? min : big > max ? max : big);
+}
+
+function integerCoercer(type: IntegerTypeName): Coercer {
+  const [min, max] = INTEGER_RANGES[type];
+  // The type's range as numbers, within the safe range: every sample of a counter or a step is
+  // rounded and clamped without a BigInt; a 64-bit result beyond 2^53 takes the exact path.
+  const lo = Math.max(Number(min), Number.MIN_SAFE_INTEGER);
+  const hi = Math.min(Number(max), Number.MAX_SAFE_INTEGER);
+  return (value) => {
+    if (typeof value === 'number') {
+      const n = Math.round(value) + 0; // + 0: an integer register has no −0
+      if (n >= Number.MIN_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER) return n < lo ? lo : n > hi ? hi : n;
+      return exactInteger(type, value);
+    }
+    return typeof value === 'bigint' ? exactInteger(type, value) : value;
+  };
+}
+
+const asDateTime: Coercer = (value) => (typeof value === 'number' ? Math.round(value) : typeof value === 'bigint' ? toInt64(value) : value);
+const asFloat: Coercer = (value) => (typeof value === 'bigint' ? Number(value) : value);
+
+/**
+ * The coercion for one datatype, chosen once per metric (a device samples it on every scan).
+ * Integer types: rounded to the nearest integer and clamped to the type's range (a counter on an
+ * Int8 stops at 127 rather than wrapping); 64-bit results are numbers while safe, bigints beyond.
+ * DateTime: rounded to whole milliseconds. Float/Double and non-numeric values pass through:
+ * the encoder owns float narrowing, and config validation already matched kinds to types.
+ */
+export function coercerFor(type: MetricTypeName): Coercer {
+  if (isIntegerType(type)) return integerCoercer(type);
+  return type === 'DateTime' ? asDateTime : asFloat;
+}
+
+export function coerce(type: MetricTypeName, value: GeneratedValue): ScalarOut {
+  return coercerFor(type)(value);
 }

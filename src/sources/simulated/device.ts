@@ -7,7 +7,7 @@ import type { MetricConfig, ScalarOut } from '../../config/index.js';
 import { ErrorCodes, SparkplugEncodeError, SparkplugError } from '../../errors.js';
 import type { MetricValue } from '../../payload/types.js';
 import type { ChangeSink, DeviceSource, MetricDefinition, SourceEvents } from '../types.js';
-import { coerce } from './coerce.js';
+import { coercerFor, type Coercer } from './coerce.js';
 import { metricDefinition } from './definition.js';
 import { createGenerator } from './generators.js';
 import type { Generator } from './generators.js';
@@ -25,6 +25,9 @@ export interface SimulatedDeviceOptions {
 interface Slot {
   readonly config: MetricConfig;
   readonly generator: Generator;
+  readonly coerce: Coercer;
+  /** changeRate: the share of samples that take a new value. */
+  readonly rate: number;
   /** Last generated value; reported again on samples that changeRate skips. */
   last: ScalarOut | undefined;
   /** A value written by a command, reported instead of the generator until the next write. */
@@ -51,7 +54,14 @@ export class SimulatedDevice implements DeviceSource {
     this.deviceId = config.id;
     this.#random = opts.random ?? Math.random;
     for (const m of config.metrics) {
-      const slot: Slot = { config: m, generator: createGenerator(m, this.#random), last: undefined, held: undefined };
+      const slot: Slot = {
+        config: m,
+        generator: createGenerator(m, this.#random),
+        coerce: coercerFor(m.type),
+        rate: m.changeRate ?? 1,
+        last: undefined,
+        held: undefined,
+      };
       this.#slots.set(m.name, slot);
       this.#ordered.push(slot);
     }
@@ -92,10 +102,9 @@ export class SimulatedDevice implements DeviceSource {
 
   #valueOf(slot: Slot, now: number): ScalarOut {
     if (slot.held !== undefined) return slot.held;
-    const rate = slot.config.changeRate ?? 1;
     // No PRNG draw at rate 1, so adding changeRate elsewhere does not shift other metrics' values.
-    if (slot.last !== undefined && rate < 1 && this.#random() >= rate) return slot.last;
-    slot.last = coerce(slot.config.type, slot.generator.next(now));
+    if (slot.rate < 1 && slot.last !== undefined && this.#random() >= slot.rate) return slot.last;
+    slot.last = slot.coerce(slot.generator.next(now));
     return slot.last;
   }
 

@@ -41,12 +41,12 @@ export function stepRangeAt(p: { min: number; max: number; periodMs: number }, n
 
 /** start, start+step, start+2·step, … one per sample; exact integers continue as bigint past 2^53. */
 function counter(start: number, step: number): Generator {
+  const integral = Number.isInteger(start) && Number.isInteger(step);
   let k = 0;
   return {
     next() {
       const n = start + step * k;
-      const exact = Number.isInteger(start) && Number.isInteger(step) && !Number.isSafeInteger(n);
-      const value = exact ? BigInt(start) + BigInt(step) * BigInt(k) : n;
+      const value = integral && !Number.isSafeInteger(n) ? BigInt(start) + BigInt(step) * BigInt(k) : n;
       k += 1;
       return value;
     },
