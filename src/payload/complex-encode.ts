@@ -1,7 +1,7 @@
 /** Encoding of the structured values: DataSet, Template (with Parameters) and PropertySet/List. */
 import { DataType } from './types.js';
 import { describe, encodeError, isBasicType, dataTypeNumber } from './values.js';
-import { withContext, writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
+import { typeNumber, withContext, writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
 import type { Writer } from './writer.js';
 
 /** Deepest nesting of templates and property sets, on encode and decode (stack safety). */
@@ -137,7 +137,7 @@ export function encodePropertySet(w: Writer, ps: unknown, depth: number, what: s
 function encodePropertyValue(w: Writer, pv: unknown, depth: number, what: string): void {
   if (!isRecord(pv)) encodeError(`${what} must be a PropertyValue object, got ${describe(pv)}`);
   const { type: typeName, value, isNull } = pv;
-  const type = typeof typeName === 'string' ? (dataTypeNumber(typeName) ?? 0) : 0;
+  const type = typeNumber(typeName);
   // [tck-id-payloads-metric-propertyvalue-type-type] basic types plus PropertySet/PropertySetList
   if (!isBasicType(type) && type !== DataType.PropertySet && type !== DataType.PropertySetList) {
     encodeError(`${what}: ${describe(typeName)} is not a property value type`);

@@ -78,11 +78,11 @@ function isUintN(v: unknown): v is number {
 }
 
 /**
- * Datatype number of a metric type name. The common names are compared first: `type` values
+ * Datatype number of a type name (0 for anything else). The common names are compared first: `type` values
  * are almost always string literals, which V8 compares by pointer, so this beats hashing the
  * name for a Map lookup.
  */
-function typeNumber(name: unknown): number {
+export function typeNumber(name: unknown): number {
   switch (name) {
     case 'Int32':
       return DataType.Int32;
@@ -96,6 +96,10 @@ function typeNumber(name: unknown): number {
       return DataType.Float;
     case 'String':
       return DataType.String;
+    case 'UInt64':
+      return DataType.UInt64;
+    case 'DateTime':
+      return DataType.DateTime;
     default:
       return typeof name === 'string' ? (dataTypeNumber(name) ?? 0) : 0;
   }
