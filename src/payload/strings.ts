@@ -125,6 +125,12 @@ class StringCache {
    * whose few repeated strings — units like "degC" — would break up the chain of names).
    */
   get(src: TextSource, start: number, n: number, track: boolean): string | undefined {
+    if (src.buf.length < VIEW_MIN_BYTES) {
+      const b = src.buf;
+      for (let i = 0; i < n; i++) scratch[i] = b[start + i] ?? 0;
+      src = scratchSource;
+      start = 0;
+    }
     const buf = src.buf;
     const dv = src.view();
     const full = start + (n & ~3);
@@ -207,6 +213,17 @@ function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): numbe
   for (let k = 0; k < rem; k++) w |= (buf[at + k] ?? 0) << (k * 8);
   return w;
 }
+
+/**
+ * Strings of payloads below VIEW_MIN_BYTES are looked up from a copy in `scratch`, whose
+ * DataView and Buffer view are made once: making them for the payload costs ~100 ns each (a
+ * call into C++), most of a one-metric NCMD decode, where copying a name costs ~10 ns.
+ */
+const VIEW_MIN_BYTES = 256;
+const scratch = new Uint8Array(MAX_CACHED + 4);
+const scratchView = new DataView(scratch.buffer);
+const scratchSlicer = slicerOf(scratch);
+const scratchSource: TextSource = { buf: scratch, view: () => scratchView, slicer: () => scratchSlicer };
 
 const names = new StringCache(14, false);
 /** Property keys are stored internalized (see `internalize`). */
