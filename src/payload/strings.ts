@@ -125,14 +125,16 @@ class StringCache {
    * whose few repeated strings — units like "degC" — would break up the chain of names).
    */
   get(src: TextSource, start: number, n: number, track: boolean): string | undefined {
-    if (src.buf.length < VIEW_MIN_BYTES) {
-      const b = src.buf;
-      for (let i = 0; i < n; i++) scratch[i] = b[start + i] ?? 0;
-      src = scratchSource;
+    let buf = src.buf;
+    let dv: DataView;
+    let small = false;
+    if (buf.length < VIEW_MIN_BYTES) {
+      for (let i = 0; i < n; i++) scratch[i] = buf[start + i] ?? 0;
+      buf = scratch;
+      dv = scratchView;
       start = 0;
-    }
-    const buf = src.buf;
-    const dv = src.view();
+      small = true;
+    } else dv = src.view();
     const full = start + (n & ~3);
     const tail = tailWord(dv, buf, full, n & 3);
     if (track) {
@@ -158,7 +160,7 @@ class StringCache {
     let e = this.table[slot] ?? -1;
     while (e < 0 || !this.matches(e, dv, start, full, n, tail)) {
       if (++slot === set + WAYS) {
-        e = this.insert(src, start, n, set);
+        e = this.insert(small ? scratchSlicer : src.slicer(), buf, dv, start, n, set);
         break;
       }
       e = this.table[slot] ?? -1;
@@ -170,10 +172,8 @@ class StringCache {
     return this.strings[e];
   }
 
-  /** Creates the string as a new entry in the set's victim way; returns the entry. */
-  private insert(src: TextSource, start: number, n: number, set: number): number {
-    const buf = src.buf;
-    const dv = src.view();
+  /** Creates the string of the bytes at `start` of `buf` (whose views are `slicer`, `dv`) as a new entry in the set's victim way; returns the entry. */
+  private insert(slicer: Slicer | undefined, buf: Uint8Array, dv: DataView, start: number, n: number, set: number): number {
     if (this.used === this.lengths.length) {
       // Full (entries replaced in their slot are not reused): start again, as the encoder's
       // name cache does. Stale successors are harmless, see `next`.
@@ -189,7 +189,6 @@ class StringCache {
       s = '';
       for (let i = start; i < start + n; i++) s += fcc(buf[i] ?? 0);
     } else {
-      const slicer = src.slicer();
       s = slicer === undefined ? decoder.decode(buf.subarray(start, start + n)) : slicer.latin1Slice(start, start + n);
     }
     if (this.internal) s = internalize(s);
@@ -223,7 +222,6 @@ const VIEW_MIN_BYTES = 256;
 const scratch = new Uint8Array(MAX_CACHED + 4);
 const scratchView = new DataView(scratch.buffer);
 const scratchSlicer = slicerOf(scratch);
-const scratchSource: TextSource = { buf: scratch, view: () => scratchView, slicer: () => scratchSlicer };
 
 const names = new StringCache(14, false);
 /** Property keys are stored internalized (see `internalize`). */
