@@ -45,6 +45,8 @@ export function encodeDataSet(w: Writer, ds: unknown, what: string): void {
     w.byte(0x18);
     w.uint32(t);
   }
+  // Error contexts per column, once per DataSet rather than a template string per cell.
+  const cellWhat = typeNums.map((_, i) => `${what} row cell ${i}`);
   for (const row of rows) {
     if (!Array.isArray(row) || row.length !== n) encodeError(`${what}: every row must be an array of ${n} cells`);
     w.byte(0x22);
@@ -55,7 +57,7 @@ export function encodeDataSet(w: Writer, ds: unknown, what: string): void {
       const cell: unknown = row[i];
       // A null cell is an empty DataSetValue (the TCK dislikes these, the schema allows them).
       // [tck-id-payloads-template-dataset-value] other cells use the value field of their column type
-      if (cell !== null) writeBasic(w, typeNums[i] ?? 0, cell, 1, `${what} row cell ${i}`);
+      if (cell !== null) writeBasic(w, typeNums[i] ?? 0, cell, 1, cellWhat[i] ?? what);
       w.endLen(cellStart);
     }
     w.endLen(rowStart);
