@@ -43,9 +43,9 @@ const DEFAULT_MAX_DECOMPRESSED = 16 * 1024 * 1024;
 
 /**
  * Encodes a payload to Sparkplug B protobuf bytes (a Uint8Array the caller may keep: no other
- * output shares its bytes and the codec never writes it again). Outputs up to 1 KiB are views
- * of a shared 16 KiB pool, as Node's small Buffers are: honour `byteOffset` when using
- * `.buffer`, and copy before transferring it.
+ * output shares its bytes and the codec never writes it again). Outputs of 65 bytes to 256 KiB
+ * are views of shared slabs (16 KiB, 512 KiB or 2 MiB; see output-pool.ts), as Node's small
+ * Buffers are: honour `byteOffset` when using `.buffer`, and copy before transferring it.
  *
  * Every metric with a value needs a `type`; values must fit it exactly (no truncation, no
  * rounding except Float's binary32). 64-bit fields accept a safe-integer number, a bigint or a
