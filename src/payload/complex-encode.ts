@@ -1,8 +1,9 @@
 /** Encoding of the structured values: DataSet, Template (with Parameters) and PropertySet/List. */
 import { DataType } from './types.js';
 import { describe, encodeError, isBasicType, dataTypeNumber } from './values.js';
-import { withContext, writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
+import { typeNumber, withContext, writeBasic, writeBool, writeMetric, writeString, writeU64 } from './encode.js';
 import type { Writer } from './writer.js';
+import { writeName } from './name-cache.js';
 
 /** Deepest nesting of templates and property sets, on encode and decode (stack safety). */
 export const MAX_DEPTH = 32;
@@ -44,6 +45,8 @@ export function encodeDataSet(w: Writer, ds: unknown, what: string): void {
     w.byte(0x18);
     w.uint32(t);
   }
+  // Error contexts per column, once per DataSet rather than a template string per cell.
+  const cellWhat = typeNums.map((_, i) => `${what} row cell ${i}`);
   for (const row of rows) {
     if (!Array.isArray(row) || row.length !== n) encodeError(`${what}: every row must be an array of ${n} cells`);
     w.byte(0x22);
@@ -54,7 +57,7 @@ export function encodeDataSet(w: Writer, ds: unknown, what: string): void {
       const cell: unknown = row[i];
       // A null cell is an empty DataSetValue (the TCK dislikes these, the schema allows them).
       // [tck-id-payloads-template-dataset-value] other cells use the value field of their column type
-      if (cell !== null) writeBasic(w, typeNums[i] ?? 0, cell, 1, `${what} row cell ${i}`);
+      if (cell !== null) writeBasic(w, typeNums[i] ?? 0, cell, 1, cellWhat[i] ?? what);
       w.endLen(cellStart);
     }
     w.endLen(rowStart);
@@ -122,10 +125,7 @@ export function encodePropertySet(w: Writer, ps: unknown, depth: number, what: s
   const keys = Object.keys(ps);
   // [tck-id-payloads-propertyset-keys-array-size] [tck-id-payloads-propertyset-values-array-size]
   // one key per value by construction.
-  for (const k of keys) {
-    w.byte(0x0a);
-    w.string(k);
-  }
+  writeKeys(w, keys);
   for (const k of keys) {
     w.byte(0x12);
     const start = w.beginLen();
@@ -134,10 +134,48 @@ export function encodePropertySet(w: Writer, ps: unknown, depth: number, what: s
   }
 }
 
+/**
+ * The key fields of the last set written, and their keys. Births give every metric the same
+ * keys (engUnit, engLow, engHigh, description): a set with the same key strings in the same
+ * order copies these bytes instead of one name-cache lookup per key.
+ */
+const MAX_KEY_BYTES = 128;
+const lastKeyBytes = new Uint8Array(MAX_KEY_BYTES);
+let lastKeyLength = 0;
+const lastKeys: string[] = [];
+
+function writeKeys(w: Writer, keys: readonly string[]): void {
+  const n = keys.length;
+  let same = lastKeyLength > 0 && n === lastKeys.length;
+  for (let i = 0; same && i < n; i++) same = keys[i] === lastKeys[i];
+  if (same) {
+    const len = lastKeyLength;
+    w.ensure(len);
+    const buf = w.buf;
+    const pos = w.pos;
+    for (let i = 0; i < len; i++) buf[pos + i] = lastKeyBytes[i] ?? 0;
+    w.pos = pos + len;
+    return;
+  }
+  const start = w.pos;
+  // Keys, units and descriptions repeat in every birth: their bytes come from the name cache.
+  for (const k of keys) {
+    w.byte(0x0a);
+    writeName(w, k);
+  }
+  const len = w.pos - start;
+  lastKeyLength = 0;
+  if (len > MAX_KEY_BYTES) return;
+  lastKeyBytes.set(w.buf.subarray(start, w.pos));
+  lastKeys.length = 0;
+  for (const k of keys) lastKeys.push(k);
+  lastKeyLength = len;
+}
+
 function encodePropertyValue(w: Writer, pv: unknown, depth: number, what: string): void {
   if (!isRecord(pv)) encodeError(`${what} must be a PropertyValue object, got ${describe(pv)}`);
   const { type: typeName, value, isNull } = pv;
-  const type = typeof typeName === 'string' ? (dataTypeNumber(typeName) ?? 0) : 0;
+  const type = typeNumber(typeName);
   // [tck-id-payloads-metric-propertyvalue-type-type] basic types plus PropertySet/PropertySetList
   if (!isBasicType(type) && type !== DataType.PropertySet && type !== DataType.PropertySetList) {
     encodeError(`${what}: ${describe(typeName)} is not a property value type`);
@@ -169,5 +207,10 @@ function encodePropertyValue(w: Writer, pv: unknown, depth: number, what: string
       w.endLen(s);
     }
     w.endLen(start);
+  } else if ((type === DataType.String || type === DataType.Text) && typeof value === 'string') {
+    // Units and descriptions repeat in every birth (a description built with a template
+    // literal is a ConsString, ~4 ns per character to encode): bytes from the name cache.
+    w.byte(0x42);
+    writeName(w, value);
   } else writeBasic(w, type, value, 3, what);
 }

@@ -56,7 +56,7 @@ export function metricValue(
   }
   if (kind !== K_BYTES) mismatch(type, kind, at);
   if (type === DataType.Bytes || type === DataType.File) return copyBytes(r.buf, lo, hi);
-  return decodeArray(r.buf, lo, hi, type);
+  return decodeArray(r, lo, hi, type);
 }
 
 /** A value without a datatype: interpreted by its wire field alone (unsigned integers). */

@@ -21,9 +21,16 @@ export function readPayload(r: Reader, end: number): DecodedPayload {
   while (r.pos < end) {
     const tag = r.uint32(end);
     switch (tag) {
-      case 0x08:
-        timestamp = r.u64(end);
+      case 0x08: {
+        // A millisecond timestamp takes 6 bytes: read straight into a number when it can be
+        // (varNumber reads varints of two bytes or more).
+        const v = r.pos < end && (r.buf[r.pos] ?? 0) >= 0x80 ? varNumber(r.buf, r.pos, end) : -1;
+        if (v >= 0) {
+          timestamp = v;
+          r.pos = varRead.end;
+        } else timestamp = r.u64(end);
         break;
+      }
       case 0x12: {
         const e = r.delimited(end);
         metrics.push(readMetric(r, e, 0));
@@ -44,6 +51,10 @@ export function readPayload(r: Reader, end: number): DecodedPayload {
       default:
         r.skip(tag, end, 5);
     }
+  }
+  // The usual shapes as one literal each (no map transition per field), keys in the order below.
+  if (uuid === undefined && body === undefined && timestamp !== undefined) {
+    return seq === undefined ? { timestamp, metrics } : { timestamp, metrics, seq };
   }
   const p: DecodedPayload = {};
   if (timestamp !== undefined) p.timestamp = timestamp;

@@ -13,9 +13,17 @@ import { writeName } from './name-cache.js';
 
 export function writePayload(w: Writer, p: Payload, omitTypes: boolean): void {
   if (typeof p !== 'object' || p === null) encodeError(`payload must be an object, got ${describe(p)}`);
-  if (p.timestamp !== undefined) {
-    w.byte(0x08);
-    writeU64(w, p.timestamp, 'payload timestamp');
+  const timestamp = p.timestamp;
+  if (timestamp !== undefined) {
+    if (isUintN(timestamp)) {
+      // A millisecond timestamp: written straight into the buffer (one-metric commands notice).
+      w.ensure(9);
+      w.buf[w.pos] = 0x08;
+      w.pos = putUintN(w.buf, w.pos + 1, timestamp);
+    } else {
+      w.byte(0x08);
+      writeU64(w, timestamp, 'payload timestamp');
+    }
   }
   if (p.metrics !== undefined) {
     if (!Array.isArray(p.metrics)) encodeError('payload metrics must be an array');
@@ -78,11 +86,11 @@ function isUintN(v: unknown): v is number {
 }
 
 /**
- * Datatype number of a metric type name. The common names are compared first: `type` values
- * are almost always string literals, which V8 compares by pointer, so this beats hashing the
- * name for a Map lookup.
+ * Datatype number of a type name (0 for anything else). The common names are compared first:
+ * `type` values are almost always string literals, which V8 compares by pointer, so this beats
+ * hashing the name for a Map lookup.
  */
-function typeNumber(name: unknown): number {
+export function typeNumber(name: unknown): number {
   switch (name) {
     case 'Int32':
       return DataType.Int32;
@@ -96,6 +104,10 @@ function typeNumber(name: unknown): number {
       return DataType.Float;
     case 'String':
       return DataType.String;
+    case 'UInt64':
+      return DataType.UInt64;
+    case 'DateTime':
+      return DataType.DateTime;
     default:
       return typeof name === 'string' ? (dataTypeNumber(name) ?? 0) : 0;
   }

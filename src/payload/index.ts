@@ -43,9 +43,9 @@ const DEFAULT_MAX_DECOMPRESSED = 16 * 1024 * 1024;
 
 /**
  * Encodes a payload to Sparkplug B protobuf bytes (a Uint8Array the caller may keep: no other
- * output shares its bytes and the codec never writes it again). Outputs up to 1 KiB are views
- * of a shared 16 KiB pool, as Node's small Buffers are: honour `byteOffset` when using
- * `.buffer`, and copy before transferring it.
+ * output shares its bytes and the codec never writes it again). Outputs of 65 bytes to 256 KiB
+ * are views of shared slabs (16 KiB, 512 KiB or 2 MiB; see output-pool.ts), as Node's small
+ * Buffers are: honour `byteOffset` when using `.buffer`, and copy before transferring it.
  *
  * Every metric with a value needs a `type`; values must fit it exactly (no truncation, no
  * rounding except Float's binary32). 64-bit fields accept a safe-integer number, a bigint or a
@@ -121,12 +121,34 @@ export function decodePayload(bytes: Uint8Array, options?: DecodeOptions): Decod
   return decodeRaw(decompress(outer.body, algorithm, max), resolveType);
 }
 
+/**
+ * One Reader for the decodes without `resolveType` (most of them): a one-metric command spends
+ * ~10% of its decode making a Reader. Another decode may start while one runs (from a getter
+ * or an error hook); it gets its own.
+ */
+const shared = new Reader(new Uint8Array(0));
+let sharedBusy = false;
+
 function decodeRaw(bytes: Uint8Array, resolveType: MetricTypeResolver | undefined): DecodedPayload {
+  const own = resolveType !== undefined || sharedBusy;
+  const r = own ? new Reader(bytes, resolveType) : shared;
+  if (!own) {
+    sharedBusy = true;
+    r.reset(bytes);
+  }
   try {
-    return readPayload(new Reader(bytes, resolveType), bytes.length);
+    return readPayload(r, bytes.length);
   } catch (e: unknown) {
     if (e instanceof SparkplugDecodeError) throw e;
     // Defence in depth: no other exception type may escape for any input.
     throw new SparkplugDecodeError(`malformed payload: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+  } finally {
+    if (!own) {
+      // Not keeping the caller's bytes alive.
+      r.reset(EMPTY);
+      sharedBusy = false;
+    }
   }
 }
+
+const EMPTY = new Uint8Array(0);

@@ -123,8 +123,8 @@ function recordRun(buf: Uint8Array, at: number, runEnd: number, keyBase: number,
 }
 
 /**
- * The object of the `n` keys and values at the bases. Small sets (engUnit/min/max is the
- * common one) are one computed-key literal: ~40 ns for three keys against ~110 ns for three
+ * The object of the `n` keys and values at the bases. Small sets (engUnit/min/max, plus a
+ * description, are the common ones) are one computed-key literal: ~40 ns for three keys against ~110 ns for three
  * keyed stores at one site, which V8 sees with every key (megamorphic). A computed
  * `["__proto__"]` key is an own property, never the prototype, as in `setProperty`.
  */
@@ -140,6 +140,13 @@ function buildSet(kb: number, vb: number, n: number): PropertySet<Int64> {
       return { [k0]: v0, [keyStack[kb + 1] ?? '']: valueStack[vb + 1] ?? NO_VALUE };
     case 3:
       return { [k0]: v0, [keyStack[kb + 1] ?? '']: valueStack[vb + 1] ?? NO_VALUE, [keyStack[kb + 2] ?? '']: valueStack[vb + 2] ?? NO_VALUE };
+    case 4:
+      return {
+        [k0]: v0,
+        [keyStack[kb + 1] ?? '']: valueStack[vb + 1] ?? NO_VALUE,
+        [keyStack[kb + 2] ?? '']: valueStack[vb + 2] ?? NO_VALUE,
+        [keyStack[kb + 3] ?? '']: valueStack[vb + 3] ?? NO_VALUE,
+      };
     default: {
       const ps: PropertySet<Int64> = {};
       for (let i = 0; i < n; i++) setProperty(ps, keyStack[kb + i] ?? '', valueStack[vb + i] ?? NO_VALUE);
@@ -169,20 +176,11 @@ function setProperty(ps: PropertySet<Int64>, k: string, v: PropertyValue<Int64>)
 function readPropertyValue(r: Reader, end: number, depth: number): PropertyValue<Int64> {
   const at = r.pos;
   const buf = r.buf;
-  // Fast path for what births carry (engUnit, min, max): a one-byte type, then exactly one
-  // Double or short String field of that type. Anything else, errors included, takes the loop.
+  // Fast path for what births carry (units, limits, descriptions): a one-byte type, then
+  // exactly one value field of that type. Anything else, errors included, takes the loop.
   if (buf[at] === 0x08 && at + 3 < end) {
-    const t = buf[at + 1];
-    const tag = buf[at + 2];
-    if (tag === 0x31 && t === DataType.Double && at + 11 === end) {
-      r.pos = at + 3;
-      return { type: 'Double', value: r.double(end) };
-    }
-    const n = buf[at + 3] ?? 0x80; // a one-byte length: the string is the rest of the value
-    if (tag === 0x42 && (t === DataType.String || t === DataType.Text) && n < 0x80 && at + 4 + n === end) {
-      r.pos = end;
-      return { type: t === DataType.String ? 'String' : 'Text', value: readString(r, at + 4, end, STR_VALUE) };
-    }
+    const v = scalarProperty(r, buf[at + 1] ?? 0, at + 2, end);
+    if (v !== undefined) return v;
   }
   let type = -1;
   let isNull: boolean | undefined;
@@ -263,6 +261,58 @@ function readPropertyValue(r: Reader, end: number, depth: number): PropertyValue
   // Literals of fixed shapes (type, value, isNull in this order), not a growing object.
   if (isNull === undefined) return value === undefined ? { type: typeName } : { type: typeName, value };
   return value === undefined ? { type: typeName, isNull } : { type: typeName, value, isNull };
+}
+
+/**
+ * `{ type, value }` when the bytes at..end are exactly one value field that type `t` uses
+ * (a one-byte-length string, a varint, a float or a double); else undefined, and nothing is
+ * read. Integers are sign-extended and split into number/bigint as `basicValue` does.
+ */
+function scalarProperty(r: Reader, t: number, at: number, end: number): PropertyValue<Int64> | undefined {
+  const buf = r.buf;
+  const tag = buf[at];
+  switch (t) {
+    case DataType.Double:
+      if (tag !== 0x31 || at + 9 !== end) return undefined;
+      r.pos = at + 1;
+      return { type: 'Double', value: r.double(end) };
+    case DataType.Float:
+      if (tag !== 0x2d || at + 5 !== end) return undefined;
+      r.pos = at + 1;
+      return { type: 'Float', value: r.float(end) };
+    case DataType.String:
+    case DataType.Text: {
+      const n = buf[at + 1] ?? 0x80; // a one-byte length: the string is the rest of the value
+      if (tag !== 0x42 || n >= 0x80 || at + 2 + n !== end) return undefined;
+      r.pos = end;
+      return { type: t === DataType.String ? 'String' : 'Text', value: readString(r, at + 2, end, STR_VALUE) };
+    }
+    case DataType.Int8:
+    case DataType.Int16:
+    case DataType.Int32:
+    case DataType.UInt8:
+    case DataType.UInt16:
+    case DataType.UInt32:
+    case DataType.Int64:
+    case DataType.UInt64:
+    case DataType.DateTime:
+    case DataType.Boolean: {
+      const long = t === DataType.Int64 || t === DataType.UInt64 || t === DataType.DateTime;
+      if (tag !== (long ? 0x20 : t === DataType.Boolean ? 0x38 : 0x18)) return undefined;
+      r.pos = at + 1;
+      r.varint64(end);
+      if (r.pos !== end) {
+        r.pos = at - 2;
+        return undefined;
+      }
+      const kind = long ? K_LONG : t === DataType.Boolean ? K_BOOL : K_INT;
+      // int_value is a uint32 field: its varint is truncated to the low 32 bits, as `uint32` reads it.
+      const value = basicValue(t, kind, r.lo, kind === K_LONG ? r.hi : 0, (r.lo | r.hi) !== 0 ? 1 : 0, '', at);
+      return { type: dataTypeName(t) as PropertyTypeName, value };
+    }
+    default:
+      return undefined;
+  }
 }
 
 function readPropertySetList(r: Reader, end: number, depth: number): PropertySet<Int64>[] {

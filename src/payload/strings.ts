@@ -125,8 +125,16 @@ class StringCache {
    * whose few repeated strings — units like "degC" — would break up the chain of names).
    */
   get(src: TextSource, start: number, n: number, track: boolean): string | undefined {
-    const buf = src.buf;
-    const dv = src.view();
+    let buf = src.buf;
+    let dv: DataView;
+    let small = false;
+    if (buf.length < VIEW_MIN_BYTES) {
+      for (let i = 0; i < n; i++) scratch[i] = buf[start + i] ?? 0;
+      buf = scratch;
+      dv = scratchView;
+      start = 0;
+      small = true;
+    } else dv = src.view();
     const full = start + (n & ~3);
     const tail = tailWord(dv, buf, full, n & 3);
     if (track) {
@@ -152,7 +160,7 @@ class StringCache {
     let e = this.table[slot] ?? -1;
     while (e < 0 || !this.matches(e, dv, start, full, n, tail)) {
       if (++slot === set + WAYS) {
-        e = this.insert(src, start, n, set);
+        e = this.insert(small ? scratchSlicer : src.slicer(), buf, dv, start, n, set);
         break;
       }
       e = this.table[slot] ?? -1;
@@ -164,10 +172,8 @@ class StringCache {
     return this.strings[e];
   }
 
-  /** Creates the string as a new entry in the set's victim way; returns the entry. */
-  private insert(src: TextSource, start: number, n: number, set: number): number {
-    const buf = src.buf;
-    const dv = src.view();
+  /** Creates the string of the bytes at `start` of `buf` (whose views are `slicer`, `dv`) as a new entry in the set's victim way; returns the entry. */
+  private insert(slicer: Slicer | undefined, buf: Uint8Array, dv: DataView, start: number, n: number, set: number): number {
     if (this.used === this.lengths.length) {
       // Full (entries replaced in their slot are not reused): start again, as the encoder's
       // name cache does. Stale successors are harmless, see `next`.
@@ -183,7 +189,6 @@ class StringCache {
       s = '';
       for (let i = start; i < start + n; i++) s += fcc(buf[i] ?? 0);
     } else {
-      const slicer = src.slicer();
       s = slicer === undefined ? decoder.decode(buf.subarray(start, start + n)) : slicer.latin1Slice(start, start + n);
     }
     if (this.internal) s = internalize(s);
@@ -207,6 +212,16 @@ function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): numbe
   for (let k = 0; k < rem; k++) w |= (buf[at + k] ?? 0) << (k * 8);
   return w;
 }
+
+/**
+ * Strings of payloads below VIEW_MIN_BYTES are looked up from a copy in `scratch`, whose
+ * DataView and Buffer view are made once: making them for the payload costs ~100 ns each (a
+ * call into C++), most of a one-metric NCMD decode, where copying a name costs ~10 ns.
+ */
+const VIEW_MIN_BYTES = 256;
+const scratch = new Uint8Array(MAX_CACHED + 4);
+const scratchView = new DataView(scratch.buffer);
+const scratchSlicer = slicerOf(scratch);
 
 const names = new StringCache(14, false);
 /** Property keys are stored internalized (see `internalize`). */

@@ -154,8 +154,8 @@ describe('round trip of every datatype', () => {
   // Small outputs may share an ArrayBuffer (a pool, like Node's Buffer pool), so the property
   // that matters is not `a.buffer !== b.buffer` but that outputs never share bytes: a caller
   // may keep or modify one without affecting any other. Sizes cover the on-heap (≤ 64 bytes),
-  // pooled (≤ 1 KiB) and own-buffer paths.
-  for (const count of [1, 10, 200]) {
+  // pooled (≤ 1 KiB, ≤ 64 KiB, ≤ 256 KiB) and own-buffer paths.
+  for (const count of [1, 10, 200, 5000, 10000, 40000]) {
     test(`encode outputs never share bytes (callers may keep them), ${count} metrics`, () => {
       const make = (v: number): Payload => ({ metrics: Array.from({ length: count }, (_, i) => ({ name: `m${i}`, type: 'Int32', value: v })) });
       const a = encodePayload(make(1));
