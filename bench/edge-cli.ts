@@ -4,7 +4,7 @@
  * same devices (bench/edge-cli-tahu.ts), each in its own process, one after the other on the same
  * Mosquitto, QoS 0. A subscriber counts the metrics that reach the broker; CPU and peak RSS come
  * from /proc. Workloads (see edge-cli-workload.ts for the datatype mix):
- *  - saturation, 10 devices × 100 and × 1,000 metrics: the CLI with `scanIntervalMs: 0` (scans back
+ *  - saturation, 10 and 100 devices × 100 metrics, 10 and 2 devices × 1,000: the CLI with `scanIntervalMs: 0` (scans back
  *    to back, each once the previous one's messages are written; EDGE_CLI_SCAN_MS sets another
  *    interval), Tahu in a loop as fast as the broker takes it;
  *  - fixed rate, 10 × 1,000 metrics scanned every 100 ms (100,000 metrics/s) by both.
@@ -13,7 +13,7 @@
  *   npm run bench -- edge-cli [--json out.json]
  *   env: EDGE_CLI_RUNS=3 EDGE_CLI_RUN_MS=5000 EDGE_CLI_WARMUP_MS=2000 EDGE_CLI_SCAN_MS=0
  *        EDGE_CLI_JSON=<file>  EDGE_CLI_CPU_PROF=<dir> (profiles the CLI child: node --cpu-prof)
- *        EDGE_CLI_ONLY=sat100,sat1000,fixed (a subset of the workloads)
+ *        EDGE_CLI_ONLY=sat100,sat100-many,sat1000,sat1000-few,fixed (a subset of the workloads)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { MetricCounter, procStat, startCli, startPlain, startTahu, stop } from '
 import { sourceCostUs } from './edge-cli-source.js';
 import { edgeConfig, type Layout } from './edge-cli-workload.js';
 import { withBroker } from './edge-proc.js';
+import type { Broker } from '../test/helpers/mosquitto.js';
 import { envInt, fmt, median, printTable } from './report.js';
 
 type ContenderName = 'sparkstate' | 'tahu' | 'plain';
@@ -42,6 +43,8 @@ interface Workload {
 
 interface Sample {
   metricsPerSec: number;
+  /** The broker's CPU while it carried this contender's messages, % of a core. */
+  brokerPct: number;
   metricsPerMsg: number;
   cpuUsPerMetric: number;
   cpuPct: number;
@@ -57,7 +60,7 @@ interface Settings {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function measure(proc: ChildProcess, counter: MetricCounter, s: Settings): Promise<Sample> {
+async function measure(proc: ChildProcess, counter: MetricCounter, s: Settings, brokerPid: number): Promise<Sample> {
   const pid = proc.pid ?? 0;
   const started = Date.now();
   while (counter.delivered() === 0) {
@@ -68,23 +71,27 @@ async function measure(proc: ChildProcess, counter: MetricCounter, s: Settings):
   await sleep(s.warmupMs);
   const t0 = performance.now();
   const s0 = procStat(pid);
+  const b0 = procStat(brokerPid);
   const d0 = counter.delivered();
   const m0 = counter.deliveredMessages();
   await sleep(s.runMs);
   const s1 = procStat(pid);
+  const b1 = procStat(brokerPid);
   const delivered = counter.delivered() - d0;
   const messages = counter.deliveredMessages() - m0;
   const secs = (performance.now() - t0) / 1000;
   return {
     metricsPerSec: delivered / secs,
     metricsPerMsg: delivered / Math.max(1, messages),
+    brokerPct: (100 * (b1.cpuMs - b0.cpuMs)) / (secs * 1000),
     cpuUsPerMetric: ((s1.cpuMs - s0.cpuMs) * 1000) / Math.max(1, delivered),
     cpuPct: (100 * (s1.cpuMs - s0.cpuMs)) / (secs * 1000),
     peakRssMb: s1.peakRssMb,
   };
 }
 
-async function runOnce(c: ContenderName, w: Workload, run: number, url: string, counter: MetricCounter, dir: string, s: Settings): Promise<Sample> {
+async function runOnce(c: ContenderName, w: Workload, run: number, broker: Broker, counter: MetricCounter, dir: string, s: Settings): Promise<Sample> {
+  const url = broker.url;
   const node = `${c === 'sparkstate' ? 'SS' : c === 'tahu' ? 'TAHU' : 'PLAIN'}-${w.key}-${run}`;
   counter.watch(node);
   let proc: ChildProcess;
@@ -98,19 +105,24 @@ async function runOnce(c: ContenderName, w: Workload, run: number, url: string, 
     proc = startPlain({ url, node, ...w.layout });
   }
   try {
-    return await measure(proc, counter, s);
+    return await measure(proc, counter, s, broker.pid() ?? 0);
   } finally {
     await stop(proc);
   }
 }
 
 const small: Layout = { devices: 10, metricsPerDevice: 100 };
+const manySmall: Layout = { devices: 100, metricsPerDevice: 100 };
 const large: Layout = { devices: 10, metricsPerDevice: 1000 };
+const fewLarge: Layout = { devices: 2, metricsPerDevice: 1000 };
 
 function workloads(scanMs: number): Workload[] {
+  const sat = { scanIntervalMs: scanMs, saturate: true } as const;
   return [
-    { key: 'sat100', label: 'saturation, 10 × 100 (100/msg)', layout: small, scanIntervalMs: scanMs, saturate: true, goal: 5, ceilingGoal: 0.7 },
-    { key: 'sat1000', label: 'saturation, 10 × 1,000 (1,000/msg)', layout: large, scanIntervalMs: scanMs, saturate: true, goal: 6, ceilingGoal: 0.4 },
+    { key: 'sat100', label: 'saturation, 10 × 100 (100/msg)', layout: small, ...sat, goal: 5, ceilingGoal: 0.7 },
+    { key: 'sat100-many', label: 'saturation, 100 × 100 (100/msg)', layout: manySmall, ...sat, goal: 5, ceilingGoal: 0.7 },
+    { key: 'sat1000', label: 'saturation, 10 × 1,000 (1,000/msg)', layout: large, ...sat, goal: 6, ceilingGoal: 0.4 },
+    { key: 'sat1000-few', label: 'saturation, 2 × 1,000 (1,000/msg)', layout: fewLarge, ...sat, goal: 6, ceilingGoal: 0.4 },
     { key: 'fixed', label: 'fixed 100k metrics/s, 10 × 1,000 every 100 ms', layout: large, scanIntervalMs: 100, saturate: false, goal: 0.2 },
   ];
 }
@@ -130,7 +142,7 @@ function ratioOf(w: Workload, ss: Sample, tahu: Sample): number {
 }
 
 function report(results: readonly Result[]): void {
-  const rows = [['workload', 'contender', 'metrics/s', 'metrics/msg', 'CPU µs/metric', 'CPU % core', 'peak RSS MB']];
+  const rows = [['workload', 'contender', 'metrics/s', 'metrics/msg', 'CPU µs/metric', 'CPU % core', 'peak RSS MB', 'broker CPU %']];
   for (const r of results) {
     for (const c of ['sparkstate', 'tahu', 'plain'] as const) {
       const xs = r[c];
@@ -143,6 +155,7 @@ function report(results: readonly Result[]): void {
         median(xs.map((x) => x.cpuUsPerMetric)).toFixed(3),
         median(xs.map((x) => x.cpuPct)).toFixed(0),
         median(xs.map((x) => x.peakRssMb)).toFixed(0),
+        median(xs.map((x) => x.brokerPct)).toFixed(0),
       ]);
     }
   }
@@ -209,14 +222,14 @@ export async function runEdgeCliBench(): Promise<void> {
       for (const w of workloads(scanMs).filter((x) => only === undefined || only.includes(x.key))) {
         const r: Result = { workload: w, sparkstate: [], tahu: [], plain: [], ratios: [] };
         for (let run = 0; run < s.runs; run++) {
-          const ss = await runOnce('sparkstate', w, run, broker.url, counter, dir, s);
-          const tahu = await runOnce('tahu', w, run, broker.url, counter, dir, s);
+          const ss = await runOnce('sparkstate', w, run, broker, counter, dir, s);
+          const tahu = await runOnce('tahu', w, run, broker, counter, dir, s);
           r.sparkstate.push(ss);
           r.tahu.push(tahu);
           r.ratios.push(ratioOf(w, ss, tahu));
           let line = `  ${w.key} run ${run + 1}: sparkstate ${fmt(ss.metricsPerSec)}/s ${ss.cpuUsPerMetric.toFixed(3)} µs, Tahu ${fmt(tahu.metricsPerSec)}/s ${tahu.cpuUsPerMetric.toFixed(3)} µs`;
           if (w.saturate) {
-            const plain = await runOnce('plain', w, run, broker.url, counter, dir, s);
+            const plain = await runOnce('plain', w, run, broker, counter, dir, s);
             r.plain.push(plain);
             line += `, plain ${fmt(plain.metricsPerSec)}/s ${plain.cpuUsPerMetric.toFixed(3)} µs`;
           }

@@ -13,8 +13,8 @@
  * per encode, and the encode takes half and two thirds of the CPU time.
  *
  * Trade-off: an output shares its `.buffer` with other outputs, so a caller that keeps one
- * payload keeps its whole slab alive (≤ 16 KiB, 512 KiB or 2 MiB: at most 8–16 times the
- * payload), and code that uses `.buffer` must honour `byteOffset`/`byteLength` (and must not
+ * payload keeps its whole slab alive (16 KiB, 512 KiB or 2 MiB, whatever the payload's size:
+ * copy a payload that is kept for long, e.g. `Buffer.from(bytes)`), and code that uses `.buffer` must honour `byteOffset`/`byteLength` (and must not
  * transfer it). A transferred (detached) slab has length 0 and is simply replaced.
  */
 class Pool {

@@ -43,6 +43,8 @@ export interface Broker {
   dispose(): Promise<void>;
   /** The broker's log so far (for failure messages). */
   log(): string;
+  /** The running broker's process id (benchmarks read its CPU time from /proc). */
+  pid(): number | undefined;
 }
 
 const live = new Set<ChildProcess>();
@@ -190,5 +192,6 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
       dirs.delete(dir);
     },
     log: readLog,
+    pid: () => child?.pid,
   };
 }
