@@ -434,8 +434,9 @@ function roleEdges(): void {
   const dataEveryMs = num(cfg['dataEveryMs'], 1000);
   const primary = cfg['primaryHostId'];
   const stats: EdgeStats = { connects: 0, births: 0, rebirthNcmds: 0, dataMsgs: 0 };
-  const dbirth = Array.from({ length: devices }, (_, j) => dbirthBody(j, metrics));
-  const ddata = Array.from({ length: devices }, (_, j) => [0, 1].map((v) => ddataBody(j, metrics, v * dataMetrics, dataMetrics, v)));
+  const plant = cfg['plant'] === true;
+  const dbirth = Array.from({ length: devices }, (_, j) => dbirthBody(j, metrics, plant));
+  const ddata = Array.from({ length: devices }, (_, j) => [0, 1].map((v) => ddataBody(j, metrics, v * dataMetrics, dataMetrics, v, plant)));
   const edges: SimEdge[] = [];
   for (let i = from; i < to; i++) {
     edges.push(
