@@ -6,7 +6,8 @@
 import { DataColumns, decodePayload, scanDataPayload, type DecodeOptions } from '../payload/index.js';
 import type { DecodedPayload } from '../payload/types.js';
 import { ModelUpdater, type UpdateContext } from './apply.js';
-import { resolvedSlots, type HostModel, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import { resolvedSlots, type MetricTable } from './metric-table.js';
+import type { HostModel, NodeModel, SequencedMessage } from './model.js';
 import type { Route } from './routes.js';
 
 export interface IngestContext extends UpdateContext {
