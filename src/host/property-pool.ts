@@ -3,7 +3,7 @@
  * (every pump of a type has the same unit, limits and description on every edge node), and a
  * decoded set costs ~220 bytes (the set and one object per property): at 1,000,000 metrics that
  * alone was most of the host's memory. Equal flat sets (scalar values only) become one frozen
- * object; nested sets are kept as decoded.
+ * object; sets with nested sets or lists are kept as decoded.
  *
  * Bounded: the pool only finds equal sets, the tables hold them. When it reaches MAX_ENTRIES it is
  * dropped and refills from the births that follow; sets already shared stay shared.
@@ -11,42 +11,26 @@
 import type { Int64, PropertySet, PropertyValue } from '../payload/types.js';
 
 const MAX_ENTRIES = 16384;
-const pool = new Map<string, PropertySet<Int64>>();
 
-/** The pool's key of a flat set, or undefined when a value is not a scalar (nested sets, lists). */
-function keyOf(set: PropertySet<Int64>): string | undefined {
-  let key = '';
-  for (const k in set) {
-    const p = set[k];
-    if (p === undefined) return undefined;
-    const v = p.value;
-    let vk: string;
-    switch (typeof v) {
-      case 'string':
-        vk = `s${v}`;
-        break;
-      case 'number':
-        // -0 and 0 print alike; keep them apart so a shared set reads back exactly as born
-        vk = Object.is(v, -0) ? 'n-0' : `n${v}`;
-        break;
-      case 'bigint':
-        vk = `b${v}`;
-        break;
-      case 'boolean':
-        vk = v ? 't' : 'f';
-        break;
-      case 'undefined':
-        vk = 'u';
-        break;
-      default:
-        if (v !== null) return undefined;
-        vk = 'z';
-    }
-    // A present isNull (true or false) is part of the set as decoded.
-    const nul = p.isNull === undefined ? '' : p.isNull ? '!' : '?';
-    key += `${k}\u0000${p.type}${nul}\u0000${vk}\u0001`;
+/**
+ * A trie of Maps: per property, its key, then its type, then its value; the set found at the end
+ * is under END. Map lookups by the decoder's strings (cached, so usually the same string objects,
+ * hashed once) cost far less than building and hashing one key string per set.
+ */
+type Trie = Map<unknown, Trie | PropertySet<Int64>>;
+const END = Symbol('end');
+/** Map keys are compared as SameValueZero: -0 gets a key of its own. */
+const NEG_ZERO = Symbol('-0');
+let root: Trie = new Map();
+let entries = 0;
+
+function child(t: Trie, key: unknown): Trie {
+  let c = t.get(key);
+  if (c === undefined) {
+    c = new Map();
+    t.set(key, c);
   }
-  return key;
+  return c as Trie;
 }
 
 function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
@@ -54,13 +38,28 @@ function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
   return Object.freeze(set);
 }
 
-/** `set`, or an equal set already in use (frozen: it is shared by every metric that has it). */
+/**
+ * `set`, or an equal set already in use (frozen: it is shared by every metric that has it). Only
+ * sets of scalar values without `isNull` are shared; any other set is returned as decoded.
+ */
 export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
-  const key = keyOf(set);
-  if (key === undefined) return set;
-  const found = pool.get(key);
-  if (found !== undefined) return found;
-  if (pool.size >= MAX_ENTRIES) pool.clear();
-  pool.set(key, freeze(set));
+  let t = root;
+  for (const k in set) {
+    const p = set[k];
+    if (p === undefined || p.isNull !== undefined) return set;
+    const v = p.value;
+    if (typeof v === 'object' && v !== null) return set;
+    t = child(child(child(t, k), p.type), Object.is(v, -0) ? NEG_ZERO : v);
+  }
+  const found = t.get(END);
+  if (found !== undefined) return found as PropertySet<Int64>;
+  if (entries >= MAX_ENTRIES) {
+    // Start over (the sets in use stay in their tables); `t` belongs to the dropped trie.
+    root = new Map();
+    entries = 0;
+    return freeze(set);
+  }
+  entries++;
+  t.set(END, freeze(set));
   return set;
 }
