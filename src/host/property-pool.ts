@@ -13,24 +13,52 @@ import type { Int64, PropertySet, PropertyValue } from '../payload/types.js';
 const MAX_ENTRIES = 16384;
 
 /**
- * A trie of Maps: per property, its key, then its type, then its value; the set found at the end
- * is under END. Map lookups by the decoder's strings (cached, so usually the same string objects,
- * hashed once) cost far less than building and hashing one key string per set.
+ * Two tries of Maps. Shapes: per property its key, then its type; under END the shape's value
+ * trie: per property its value; under END the set. Map lookups by the decoder's strings (cached,
+ * so usually the same string objects, hashed once) cost far less than building and hashing one
+ * key string per set, and a set with the keys and types of the previous one (every metric of a
+ * birth, usually) skips the shape trie.
  */
-type Trie = Map<unknown, Trie | PropertySet<Int64>>;
+type Trie = Map<unknown, unknown>;
 const END = Symbol('end');
 /** Map keys are compared as SameValueZero: -0 gets a key of its own. */
 const NEG_ZERO = Symbol('-0');
-let root: Trie = new Map();
+
+interface Shape {
+  readonly keys: string[];
+  readonly types: string[];
+  readonly values: Trie;
+}
+
+let shapes: Trie = new Map();
+let last: Shape | undefined;
 let entries = 0;
 
 function child(t: Trie, key: unknown): Trie {
-  let c = t.get(key);
+  let c = t.get(key) as Trie | undefined;
   if (c === undefined) {
     c = new Map();
     t.set(key, c);
   }
-  return c as Trie;
+  return c;
+}
+
+function shapeOf(set: PropertySet<Int64>): Shape {
+  let t = shapes;
+  const keys: string[] = [];
+  const types: string[] = [];
+  for (const k in set) {
+    const type = set[k]?.type ?? '';
+    keys.push(k);
+    types.push(type);
+    t = child(child(t, k), type);
+  }
+  let shape = t.get(END) as Shape | undefined;
+  if (shape === undefined) {
+    shape = { keys, types, values: new Map() };
+    t.set(END, shape);
+  }
+  return shape;
 }
 
 function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
@@ -43,19 +71,28 @@ function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
  * sets of scalar values without `isNull` are shared; any other set is returned as decoded.
  */
 export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
-  let t = root;
+  let shape = last;
+  let n = 0;
   for (const k in set) {
     const p = set[k];
     if (p === undefined || p.isNull !== undefined) return set;
     const v = p.value;
     if (typeof v === 'object' && v !== null) return set;
-    t = child(child(child(t, k), p.type), Object.is(v, -0) ? NEG_ZERO : v);
+    if (shape !== undefined && (shape.keys[n] !== k || shape.types[n] !== p.type)) shape = undefined;
+    n++;
   }
-  const found = t.get(END);
-  if (found !== undefined) return found as PropertySet<Int64>;
+  if (shape === undefined || shape.keys.length !== n) shape = last = shapeOf(set);
+  let t = shape.values;
+  for (const k in set) {
+    const v = set[k]?.value;
+    t = child(t, Object.is(v, -0) ? NEG_ZERO : v);
+  }
+  const found = t.get(END) as PropertySet<Int64> | undefined;
+  if (found !== undefined) return found;
   if (entries >= MAX_ENTRIES) {
-    // Start over (the sets in use stay in their tables); `t` belongs to the dropped trie.
-    root = new Map();
+    // Start over (the sets in use stay in their tables); `t` belongs to the dropped tries.
+    shapes = new Map();
+    last = undefined;
     entries = 0;
     return freeze(set);
   }
