@@ -39,7 +39,7 @@ export class MetricTable {
   private aliases: Float64Array | undefined;
   private bigAliases: Map<number, bigint> | undefined;
   private props: (PropertySet<Int64> | undefined)[] | undefined;
-  /** Alias → row: a Map while being built or when sparse; `dense` (see DENSE_SPAN_FACTOR) when possible. */
+  /** Alias → row: `dense` (see DENSE_SPAN_FACTOR) when possible, else a Map. */
   private byAlias: Map<Int64, number> | undefined;
   private dense: Int32Array | undefined;
   private denseBase = 0;
@@ -83,30 +83,45 @@ export class MetricTable {
       const aliases = (this.aliases ??= new Float64Array(this.types.length).fill(Number.NaN));
       if (typeof alias === 'number') aliases[row] = alias;
       else (this.bigAliases ??= new Map()).set(row, alias);
-      (this.byAlias ??= new Map()).set(alias, row);
     }
     if (properties !== undefined) (this.props ??= new Array<PropertySet<Int64> | undefined>(this.types.length).fill(undefined))[row] = sharedProperties(properties);
   }
 
-  /** Builds the array index when every alias is a safe integer and they are dense enough. */
+  /**
+   * Indexes the aliases: an array when they are all safe integers and dense enough, else a Map.
+   * A repeated alias finds the last metric that has it.
+   */
   private index(): void {
-    const byAlias = this.byAlias;
-    if (byAlias === undefined) return;
+    const aliases = this.aliases;
+    if (aliases === undefined) return;
+    const n = this.rowCount;
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    for (const a of byAlias.keys()) {
-      if (typeof a !== 'number') return;
+    let count = 0;
+    for (let row = 0; row < n; row++) {
+      const a = aliases[row] ?? Number.NaN;
+      if (Number.isNaN(a)) continue;
+      count++;
       if (a < min) min = a;
       if (a > max) max = a;
     }
     const span = max - min + 1;
-    if (!(span <= byAlias.size * DENSE_SPAN_FACTOR + DENSE_SPAN_SLACK)) return;
-    const dense = new Int32Array(span).fill(NO_ROW);
-    for (const [a, row] of byAlias) if (typeof a === 'number') dense[a - min] = row;
-    this.dense = dense;
-    this.denseBase = min;
-    // The Map is not needed beside the array: its entries cost more memory than the array's.
-    this.byAlias = undefined;
+    if (this.bigAliases === undefined && span <= count * DENSE_SPAN_FACTOR + DENSE_SPAN_SLACK) {
+      const dense = new Int32Array(span).fill(NO_ROW);
+      for (let row = 0; row < n; row++) {
+        const a = aliases[row] ?? Number.NaN;
+        if (!Number.isNaN(a)) dense[a - min] = row;
+      }
+      this.dense = dense;
+      this.denseBase = min;
+      return;
+    }
+    const byAlias = new Map<Int64, number>();
+    for (let row = 0; row < n; row++) {
+      const a = this.alias(row);
+      if (a !== undefined) byAlias.set(a, row);
+    }
+    this.byAlias = byAlias;
   }
 
   /** Alias first: aliased data carries the alias only ([tck-id-payloads-alias-data-cmd-requirement]). −1: not in the birth. */
