@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { DecodedMetric, DecodedPayload, Int64, MetricValue, PropertySet } from '../payload/types.js';
 import { SCAN_HISTORICAL, scannedValue, valueFits, type DataColumns } from '../payload/index.js';
-import { MetricTable, resolvedSlots } from './metric-table.js';
+import { MetricTable, resolvedRows } from './metric-table.js';
 import type { DeviceModel, NodeModel, SequencedMessage } from './model.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
 
@@ -111,8 +111,8 @@ export class ModelUpdater {
     // Without a `metrics` listener the per-metric MetricUpdate objects would only be garbage.
     const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
     let unknown = 0;
-    // The slots the decoder's resolveType already found, in metric order (see ResolvedSlots).
-    const resolved = resolvedSlots;
+    // The rows the decoder's resolveType already found, in metric order (see ResolvedRows).
+    const resolved = resolvedRows;
     const nResolved = resolved.table === table ? resolved.length : 0;
     let k = 0;
     for (let i = 0; i < metrics.length; i++) {

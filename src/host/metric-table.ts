@@ -233,7 +233,7 @@ export class MetricTable {
  * only for the table that recorded them, in order, and only for a metric with the same alias and
  * name, for which `find` would return the same row.
  */
-export class ResolvedSlots {
+export class ResolvedRows {
   table: MetricTable | undefined = undefined;
   length = 0;
   /**
@@ -266,4 +266,4 @@ export class ResolvedSlots {
   }
 }
 
-export const resolvedSlots = new ResolvedSlots();
+export const resolvedRows = new ResolvedRows();
