@@ -3,7 +3,8 @@
  * (every pump of a type has the same unit, limits and description on every edge node), and a
  * decoded set costs ~220 bytes (the set and one object per property): at 1,000,000 metrics that
  * alone was most of the host's memory. Equal flat sets (scalar values only) become one frozen
- * object; sets with nested sets or lists are kept as decoded.
+ * object, and sets that differ share their equal values; sets with nested sets or lists, or with
+ * isNull, are kept as decoded.
  *
  * Bounded: the pool only finds equal sets, the tables hold them. When it reaches MAX_ENTRIES it is
  * dropped and refills from the births that follow; sets already shared stay shared.
@@ -61,8 +62,38 @@ function shapeOf(set: PropertySet<Int64>): Shape {
   return shape;
 }
 
+/**
+ * Property values shared between sets that differ (a description unique per metric beside the
+ * unit and limits many metrics have): type → value → one frozen PropertyValue, bounded as the sets.
+ */
+let values = new Map<string, Map<unknown, PropertyValue<Int64>>>();
+let valueEntries = 0;
+
+function sharedValue(p: PropertyValue<Int64>): PropertyValue<Int64> {
+  let byValue = values.get(p.type);
+  if (byValue === undefined) {
+    byValue = new Map();
+    values.set(p.type, byValue);
+  }
+  const key = Object.is(p.value, -0) ? NEG_ZERO : p.value;
+  const found = byValue.get(key);
+  if (found !== undefined) return found;
+  if (valueEntries >= MAX_ENTRIES) {
+    values = new Map([[p.type, (byValue = new Map())]]);
+    valueEntries = 0;
+  }
+  valueEntries++;
+  byValue.set(key, Object.freeze(p));
+  return p;
+}
+
+/** A new set, frozen, with its values shared (a set's own "__proto__" key is left as it is: assigning it would set the prototype). */
 function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
-  for (const k in set) Object.freeze(set[k] as PropertyValue<Int64>);
+  for (const k in set) {
+    const p = set[k] as PropertyValue<Int64>;
+    if (k === '__proto__') Object.freeze(p);
+    else set[k] = sharedValue(p);
+  }
   return Object.freeze(set);
 }
 
