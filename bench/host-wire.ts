@@ -65,27 +65,28 @@ export function metricName(k: number): string {
  * Birth properties of plant metric k: engineering unit (from a small set), low/high limits and a
  * description distinct per metric name ("Line 3 pump 12 discharge pressure"), as a tag database has.
  */
-function plantProperties(k: number): PropertySet {
+function plantProperties(k: number, owner: string): PropertySet {
   const eq = k >> 3;
   const low = -(k % 50);
   return {
     engUnit: { type: 'String', value: UNITS[(k * 5 + (k >> 3)) % UNITS.length] ?? 'kPa' },
     engLow: { type: 'Double', value: low },
     engHigh: { type: 'Double', value: low + 100 + (k % 7) * 50 },
-    Description: { type: 'String', value: `Line ${k >> 6} ${EQUIPMENT[eq % EQUIPMENT.length] ?? ''} ${eq} ${MEASURES[k % MEASURES.length] ?? ''}` },
+    Description: { type: 'String', value: `${owner}Line ${k >> 6} ${EQUIPMENT[eq % EQUIPMENT.length] ?? ''} ${eq} ${MEASURES[k % MEASURES.length] ?? ''}` },
   };
 }
 
 /**
  * Metrics part of a DBIRTH: name, alias, datatype, value, timestamp for every metric; `plant`:
- * mixed datatypes and every metric with properties (plantProperties).
+ * mixed datatypes and every metric with properties (plantProperties), each description prefixed
+ * with `owner` (empty: the same description for a metric name on every device).
  */
-export function dbirthBody(j: number, metricsPerDevice: number, plant = false): Uint8Array {
+export function dbirthBody(j: number, metricsPerDevice: number, plant = false, owner = ''): Uint8Array {
   const metrics: Metric[] = [];
   for (let k = 0; k < metricsPerDevice; k++) {
     const type = typeOf(k, plant);
     const m: Metric = { name: metricName(k), alias: aliasOf(j, metricsPerDevice, k), timestamp: TS0, type, value: valueOf(type, k, 0) };
-    if (plant) m.properties = plantProperties(k);
+    if (plant) m.properties = plantProperties(k, owner);
     metrics.push(m);
   }
   return encodePayload({ metrics });

@@ -27,7 +27,8 @@
  *
  * Env: HOST_SCENARIOS ("fanin,broker,restart"), HOST_RUNS (5), HOST_RUN_MS (2000, fan-in run),
  * HOST_LEVELS (fan-in metrics/s list), HOST_MAX_PER_SECOND (500, host restart),
- * HOST_RESTART_NODES (1000; 2 devices × 500 metrics each), HOST_BACKOFF_MS
+ * HOST_RESTART_NODES (1000; 2 devices × 500 metrics each), HOST_UNIQUE_DESCRIPTIONS=1 (host restart:
+ * every description names its node and device, so no two metrics have equal property sets), HOST_BACKOFF_MS
  * (500), HOST_NODE_FLAGS (extra node flags for the restarted host, e.g. --max-semi-space-size=64), HOST_CPU_PROF=<dir>: V8 profiles of the sparkstate fan-in consumer and of the last
  * restarted host (summarise with `node build/bench/edge-profile.js <file>`).
  */
@@ -290,10 +291,11 @@ async function brokerRestart(broker: Broker): Promise<void> {
 async function hostRestart(broker: Broker): Promise<void> {
   const shape = { nodes: envInt('HOST_RESTART_NODES', 1000), devices: 2, metrics: 500 };
   const mps = envInt('HOST_MAX_PER_SECOND', 500);
+  const unique = process.env['HOST_UNIQUE_DESCRIPTIONS'] === '1';
   const total = shape.nodes * shape.devices * shape.metrics;
   process.stdout.write(
     `\nHost restart: ${shape.nodes} nodes × ${shape.devices} devices × ${shape.metrics} metrics (${total} metrics + 2 per node), ` +
-      `mixed datatypes, every metric born with engUnit/engLow/engHigh/Description; ` +
+      `mixed datatypes, every metric born with engUnit/engLow/engHigh/Description (${unique ? 'unique per node and device' : 'one per metric name'}); ` +
       `edges in 2 processes, no primary host (re-birth only on request), 1 DDATA / 500 ms per node; ` +
       `host config rebirth.maxPerSecond = ${mps}; host killed (SIGKILL) and restarted; warm-up + ${RUNS} restarts\n`,
   );
@@ -307,6 +309,7 @@ async function hostRestart(broker: Broker): Promise<void> {
         devices: shape.devices,
         metrics: shape.metrics,
         plant: true,
+        uniqueDescriptions: unique,
         dataEveryMs: 500,
         dataMetrics: 10,
         backoffMs: BACKOFF_MS,
