@@ -124,6 +124,28 @@ describe('host metric tables (columns, shared property sets)', () => {
     assert.equal(m['N'], undefined);
   });
 
+  test('a property named "__proto__" stays an own property of a shared set', async () => {
+    const { host, transport } = await startHost();
+    const e = new SimEdge(transport);
+    const set = (): PropertySet => {
+      const ps: PropertySet = { engUnit: { type: 'String', value: 'bar' } };
+      Object.defineProperty(ps, '__proto__', { value: { type: 'Int32', value: 7 }, enumerable: true, writable: true, configurable: true });
+      return ps;
+    };
+    e.nbirth([
+      { name: 'A', type: 'Double', value: 1, properties: set() },
+      { name: 'B', type: 'Double', value: 2, properties: set() },
+    ]);
+    await flush();
+    const m = host.snapshot().groups['Plant1']?.nodes['Line4']?.metrics;
+    for (const name of ['A', 'B']) {
+      const props = m?.[name]?.properties as Record<string, unknown> | undefined;
+      assert.ok(props !== undefined && Object.prototype.hasOwnProperty.call(props, '__proto__'));
+      assert.deepEqual(plain(props['__proto__']), { type: 'Int32', value: 7 });
+      assert.deepEqual(plain(props['engUnit']), { type: 'String', value: 'bar' });
+    }
+  });
+
   test('64-bit timestamps and aliases beyond 2^53, and a Boolean column next to numbers, read back exactly', async () => {
     const { host, transport } = await startHost();
     const e = new SimEdge(transport);
