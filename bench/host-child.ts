@@ -434,14 +434,18 @@ function roleEdges(): void {
   const dataEveryMs = num(cfg['dataEveryMs'], 1000);
   const primary = cfg['primaryHostId'];
   const stats: EdgeStats = { connects: 0, births: 0, rebirthNcmds: 0, dataMsgs: 0 };
-  const dbirth = Array.from({ length: devices }, (_, j) => dbirthBody(j, metrics));
-  const ddata = Array.from({ length: devices }, (_, j) => [0, 1].map((v) => ddataBody(j, metrics, v * dataMetrics, dataMetrics, v)));
+  const plant = cfg['plant'] === true;
+  // Descriptions unique per node and device: every birth is its own bytes (encoded once, up front).
+  const unique = cfg['uniqueDescriptions'] === true;
+  const shared = Array.from({ length: devices }, (_, j) => dbirthBody(j, metrics, plant));
+  const dbirthOf = (i: number): Uint8Array[] => (unique ? Array.from({ length: devices }, (_, j) => dbirthBody(j, metrics, plant, `N${i}/D${j} `)) : shared);
+  const ddata = Array.from({ length: devices }, (_, j) => [0, 1].map((v) => ddataBody(j, metrics, v * dataMetrics, dataMetrics, v, plant)));
   const edges: SimEdge[] = [];
   for (let i = from; i < to; i++) {
     edges.push(
       new SimEdge(i, {
         devices,
-        dbirth,
+        dbirth: dbirthOf(i),
         ddata,
         primaryHostId: typeof primary === 'string' ? primary : undefined,
         backoffMs: num(cfg['backoffMs'], 500),

@@ -8,11 +8,17 @@
  * `[timestamp (field 1)][seq (field 3)][metrics (field 2)…]`: the metrics part is encoded once.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { encodePayload, type Metric, type MetricTypeName } from '../src/payload/index.js';
+import { encodePayload, type Metric, type MetricTypeName, type PropertySet } from '../src/payload/index.js';
 
 export const GROUP = 'Bench';
 export const TS0 = 1_700_000_000_000;
 const TYPES: readonly MetricTypeName[] = ['Double', 'Int32', 'Boolean', 'Int64'];
+/** The host-restart plant: mixed datatypes as a plant's tags are (analog values, counters, states, a text). */
+const PLANT_TYPES: readonly MetricTypeName[] = ['Double', 'Float', 'Int32', 'Int64', 'Boolean', 'Double', 'Float', 'String'];
+const UNITS: readonly string[] = ['kPa', 'degC', 'm3/h', 'A', 'rpm', '%', 'kW', 'bar'];
+const EQUIPMENT: readonly string[] = ['pump', 'valve', 'motor', 'tank', 'conveyor', 'fan', 'compressor', 'heater'];
+const MEASURES: readonly string[] = ['discharge pressure', 'suction pressure', 'bearing temperature', 'flow', 'current', 'speed', 'level', 'power'];
+const MODES: readonly string[] = ['AUTO', 'MANUAL', 'OFF', 'FAULT'];
 
 export function nodeName(i: number): string {
   return `N${i}`;
@@ -24,14 +30,19 @@ export function topicOf(verb: string, node: number, device?: number): string {
   return device === undefined ? `spBv1.0/${GROUP}/${verb}/${nodeName(node)}` : `spBv1.0/${GROUP}/${verb}/${nodeName(node)}/${deviceName(device)}`;
 }
 
-function typeOf(k: number): MetricTypeName {
-  return TYPES[k % TYPES.length] ?? 'Double';
+function typeOf(k: number, plant = false): MetricTypeName {
+  const types = plant ? PLANT_TYPES : TYPES;
+  return types[k % types.length] ?? 'Double';
 }
 
-function valueOf(type: MetricTypeName, k: number, variant: number): number | boolean {
+function valueOf(type: MetricTypeName, k: number, variant: number): number | boolean | string {
   switch (type) {
     case 'Double':
       return k * 1.25 + variant * 0.5;
+    case 'Float':
+      return k * 0.25 + variant; // exact in 32 bits
+    case 'String':
+      return MODES[(k + variant) % MODES.length] ?? 'AUTO';
     case 'Int32':
       return ((k * 7919 + variant * 31) % 100000) - 50000;
     case 'Boolean':
@@ -50,22 +61,43 @@ export function metricName(k: number): string {
   return `Area ${k >> 5}/Machine ${k >> 3}/Tag ${k}`;
 }
 
-/** Metrics part of a DBIRTH: name, alias, datatype, value, timestamp for every metric. */
-export function dbirthBody(j: number, metricsPerDevice: number): Uint8Array {
+/**
+ * Birth properties of plant metric k: engineering unit (from a small set), low/high limits and a
+ * description distinct per metric name ("Line 3 pump 12 discharge pressure"), as a tag database has.
+ */
+function plantProperties(k: number, owner: string): PropertySet {
+  const eq = k >> 3;
+  const low = -(k % 50);
+  return {
+    engUnit: { type: 'String', value: UNITS[(k * 5 + (k >> 3)) % UNITS.length] ?? 'kPa' },
+    engLow: { type: 'Double', value: low },
+    engHigh: { type: 'Double', value: low + 100 + (k % 7) * 50 },
+    Description: { type: 'String', value: `${owner}Line ${k >> 6} ${EQUIPMENT[eq % EQUIPMENT.length] ?? ''} ${eq} ${MEASURES[k % MEASURES.length] ?? ''}` },
+  };
+}
+
+/**
+ * Metrics part of a DBIRTH: name, alias, datatype, value, timestamp for every metric; `plant`:
+ * mixed datatypes and every metric with properties (plantProperties), each description prefixed
+ * with `owner` (empty: the same description for a metric name on every device).
+ */
+export function dbirthBody(j: number, metricsPerDevice: number, plant = false, owner = ''): Uint8Array {
   const metrics: Metric[] = [];
   for (let k = 0; k < metricsPerDevice; k++) {
-    const type = typeOf(k);
-    metrics.push({ name: metricName(k), alias: aliasOf(j, metricsPerDevice, k), timestamp: TS0, type, value: valueOf(type, k, 0) });
+    const type = typeOf(k, plant);
+    const m: Metric = { name: metricName(k), alias: aliasOf(j, metricsPerDevice, k), timestamp: TS0, type, value: valueOf(type, k, 0) };
+    if (plant) m.properties = plantProperties(k, owner);
+    metrics.push(m);
   }
   return encodePayload({ metrics });
 }
 
 /** Metrics part of a DDATA: `count` metrics from `first`, alias + timestamp + value, no datatype. */
-export function ddataBody(j: number, metricsPerDevice: number, first: number, count: number, variant: number): Uint8Array {
+export function ddataBody(j: number, metricsPerDevice: number, first: number, count: number, variant: number, plant = false): Uint8Array {
   const metrics: Metric[] = [];
   for (let i = 0; i < count; i++) {
     const k = (first + i) % metricsPerDevice;
-    const type = typeOf(k);
+    const type = typeOf(k, plant);
     metrics.push({ alias: aliasOf(j, metricsPerDevice, k), timestamp: TS0 + variant, type, value: valueOf(type, k, variant + 1) });
   }
   return encodePayload({ metrics }, { omitMetricTypes: true });

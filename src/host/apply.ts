@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { DecodedMetric, DecodedPayload, Int64, MetricValue, PropertySet } from '../payload/types.js';
 import { SCAN_HISTORICAL, scannedValue, valueFits, type DataColumns } from '../payload/index.js';
-import { birthTable, resolvedSlots, type DeviceModel, type MetricSlot, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import { MetricTable, resolvedRows } from './metric-table.js';
+import type { DeviceModel, NodeModel, SequencedMessage } from './model.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
 
 export interface UpdateContext {
@@ -53,9 +54,10 @@ export class ModelUpdater {
 
   nodeBirth(node: NodeModel, p: DecodedPayload, seq: number): void {
     const ts = p.timestamp ?? this.ctx.now();
-    const { table, rejected } = birthTable(p.metrics ?? [], ts);
+    const { table, rejected } = MetricTable.fromBirth(p.metrics ?? [], ts);
     if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, rejected }, 'NBIRTH metrics without name or datatype ignored');
-    const bdSeq = table.byNameOnly(BDSEQ_METRIC)?.value;
+    const bdSeqRow = table.byNameOnly(BDSEQ_METRIC);
+    const bdSeq = bdSeqRow < 0 ? undefined : table.value(bdSeqRow);
     node.clearReorder();
     // Q1: any seq 0..255 on NBIRTH is the new baseline
     node.lastSeq = seq;
@@ -80,7 +82,7 @@ export class ModelUpdater {
 
   private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
     const ts = p.timestamp ?? this.ctx.now();
-    const { table, rejected } = birthTable(p.metrics ?? [], ts);
+    const { table, rejected } = MetricTable.fromBirth(p.metrics ?? [], ts);
     if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, device, rejected }, 'DBIRTH metrics without name or datatype ignored');
     const d = node.device(device);
     d.metrics = table;
@@ -109,19 +111,19 @@ export class ModelUpdater {
     // Without a `metrics` listener the per-metric MetricUpdate objects would only be garbage.
     const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
     let unknown = 0;
-    // The slots the decoder's resolveType already found, in metric order (see ResolvedSlots).
-    const resolved = resolvedSlots;
+    // The rows the decoder's resolveType already found, in metric order (see ResolvedRows).
+    const resolved = resolvedRows;
     const nResolved = resolved.table === table ? resolved.length : 0;
     let k = 0;
     for (let i = 0; i < metrics.length; i++) {
       const m = metrics[i];
       if (m === undefined) continue;
-      let slot: MetricSlot | undefined;
-      if (k < nResolved && resolved.aliases[k] === m.alias && resolved.names[k] === m.name) slot = resolved.slots[k++];
-      else slot = table.find(m);
-      if (slot === undefined) unknown++;
-      else if (updates === undefined) this.set(slot, m, fallbackTs);
-      else updates.push(this.update(slot, m, fallbackTs));
+      let row: number;
+      if (k < nResolved && resolved.aliases[k] === m.alias && resolved.names[k] === m.name) row = resolved.rows[k++] ?? -1;
+      else row = table.find(m);
+      if (row < 0) unknown++;
+      else if (updates === undefined) this.set(table, row, m, fallbackTs);
+      else updates.push(this.update(table, row, m, fallbackTs));
     }
     this.afterData(node, device, unknown, updates);
   }
@@ -140,35 +142,35 @@ export class ModelUpdater {
       return true;
     } else table = d.metrics;
     const n = cols.length;
-    const slots = this.scannedSlots;
+    const rows = this.scannedRows;
     let unknown = 0;
     // All checked before anything is applied: a message is applied whole or not at all.
     for (let i = 0; i < n; i++) {
-      const slot = table.findScanned(cols.alias[i] ?? -1, cols.name[i]);
-      slots[i] = slot;
+      const row = table.findScanned(cols.alias[i] ?? -1, cols.name[i]);
+      rows[i] = row;
       const wireType = cols.datatype[i] ?? -1;
-      if (slot === undefined) unknown++;
-      if (wireType >= 0 ? !valueFits(cols, i, wireType) : slot !== undefined && !valueFits(cols, i, slot.dataType)) return false;
+      if (row < 0) unknown++;
+      if (wireType >= 0 ? !valueFits(cols, i, wireType) : row >= 0 && !valueFits(cols, i, table.dataType(row))) return false;
     }
     const fallbackTs = cols.timestamp >= 0 ? cols.timestamp : this.ctx.now();
     const updates: MetricUpdate[] | undefined = this.ctx.wantsMetrics() ? [] : undefined;
     for (let i = 0; i < n; i++) {
-      const slot = slots[i];
-      if (slot === undefined) continue;
+      const row = rows[i] ?? -1;
+      if (row < 0) continue;
       const wireType = cols.datatype[i] ?? -1;
-      const value = scannedValue(cols, i, wireType >= 0 ? wireType : slot.dataType);
+      const value = scannedValue(cols, i, wireType >= 0 ? wireType : table.dataType(row));
       const t = cols.ts[i] ?? -1;
       const timestamp = t >= 0 ? t : fallbackTs;
       const isHistorical = ((cols.flags[i] ?? 0) & SCAN_HISTORICAL) !== 0;
-      this.store(slot, value, timestamp, isHistorical, undefined);
-      updates?.push(metricUpdate(slot, value, timestamp, isHistorical, undefined));
+      this.store(table, row, value, timestamp, isHistorical, undefined);
+      updates?.push(metricUpdate(table, row, value, timestamp, isHistorical, undefined));
     }
     this.afterData(node, device, unknown, updates);
     return true;
   }
 
-  /** Slots of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
-  private readonly scannedSlots: (MetricSlot | undefined)[] = [];
+  /** Rows of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
+  private readonly scannedRows: number[] = [];
 
   private afterData(node: NodeModel, device: string | undefined, unknown: number, updates: MetricUpdate[] | undefined): void {
     if (unknown > 0) {
@@ -180,22 +182,22 @@ export class ModelUpdater {
   }
 
   /** Historical values update the model only when newer than what it holds; the event carries every one. */
-  private update(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): MetricUpdate {
-    this.set(slot, m, fallbackTs);
-    return metricUpdate(slot, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
+  private update(table: MetricTable, row: number, m: DecodedMetric, fallbackTs: Int64): MetricUpdate {
+    this.set(table, row, m, fallbackTs);
+    return metricUpdate(table, row, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
   }
 
-  private set(slot: MetricSlot, m: DecodedMetric, fallbackTs: Int64): void {
-    this.store(slot, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
+  private set(table: MetricTable, row: number, m: DecodedMetric, fallbackTs: Int64): void {
+    this.store(table, row, m.value ?? null, m.timestamp ?? fallbackTs, m.isHistorical === true, m.properties);
   }
 
-  /** Applies one data metric to its slot (historical only when newer than what the slot holds). */
-  private store(slot: MetricSlot, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): void {
+  /** Applies one data metric to its row (historical only when newer than what the row holds). */
+  private store(table: MetricTable, row: number, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): void {
     if (isHistorical) this.ctx.counters.historicalMetrics++;
-    if (!isHistorical || timestamp > slot.timestamp) {
-      slot.value = value;
-      slot.timestamp = timestamp;
-      if (properties !== undefined) slot.properties = { ...slot.properties, ...properties };
+    if (!isHistorical || timestamp > table.timestamp(row)) {
+      table.setValue(row, value);
+      table.setTimestamp(row, timestamp);
+      if (properties !== undefined) table.mergeProperties(row, properties);
     }
   }
 
@@ -229,12 +231,12 @@ function sameBdSeq(birth: Int64 | undefined, death: unknown): boolean {
   return (typeof death === 'number' || typeof death === 'bigint') && String(death) === String(birth);
 }
 
-function metricUpdate(slot: MetricSlot, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): MetricUpdate {
-  return { name: slot.name, alias: slot.alias, type: slot.type, value, timestamp, isHistorical, properties };
+function metricUpdate(table: MetricTable, row: number, value: MetricValue<Int64>, timestamp: Int64, isHistorical: boolean, properties: PropertySet<Int64> | undefined): MetricUpdate {
+  return { name: table.name(row), alias: table.alias(row), type: table.type(row), value, timestamp, isHistorical, properties };
 }
 
 function birthUpdates(table: MetricTable): MetricUpdate[] {
   const out: MetricUpdate[] = [];
-  for (const s of table.slots()) out.push(metricUpdate(s, s.value, s.timestamp, false, s.properties));
+  for (const r of table.rows()) out.push(metricUpdate(table, r, table.value(r), table.timestamp(r), false, table.properties(r)));
   return out;
 }

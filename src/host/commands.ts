@@ -1,6 +1,6 @@
 /** NCMD/DCMD payloads sent by the host: metric writes and the rebirth request. */
 import type { Metric, MetricValue, Payload } from '../payload/types.js';
-import type { MetricSlot } from './model.js';
+import type { MetricTable } from './metric-table.js';
 
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
 
@@ -27,10 +27,9 @@ export function rebirthPayload(now: number): Payload {
  * [tck-id-topics-ncmd-payload] [tck-id-topics-dcmd-payload] the metric to write, with a metric timestamp
  * ([tck-id-payloads-name-cmd-requirement], MAY).
  */
-export function writePayload(slot: MetricSlot, value: MetricValue, now: number): Payload {
-  const metric: Metric =
-    slot.alias === undefined
-      ? { name: slot.name, type: slot.type, value, timestamp: now }
-      : { alias: slot.alias, type: slot.type, value, timestamp: now };
+export function writePayload(table: MetricTable, row: number, value: MetricValue, now: number): Payload {
+  const alias = table.alias(row);
+  const type = table.type(row);
+  const metric: Metric = alias === undefined ? { name: table.name(row), type, value, timestamp: now } : { alias, type, value, timestamp: now };
   return { timestamp: now, metrics: [metric] };
 }

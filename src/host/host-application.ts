@@ -175,9 +175,9 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       table = d.metrics;
     }
     // [tck-id-operational-behavior-data-commands-ncmd-metric-name] [tck-id-operational-behavior-data-commands-dcmd-metric-name]
-    const slot = table.byNameOnly(name);
-    if (slot === undefined) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `no metric ${JSON.stringify(name)} in the birth of ${group}/${node}${device === undefined ? '' : `/${device}`}`);
-    const bytes = encodePayload(writePayload(slot, value, this.now()));
+    const row = table.byNameOnly(name);
+    if (row < 0) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `no metric ${JSON.stringify(name)} in the birth of ${group}/${node}${device === undefined ? '' : `/${device}`}`);
+    const bytes = encodePayload(writePayload(table, row, value, this.now()));
     // [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb] [tck-id-topics-dcmd-topic]
     // [tck-id-operational-behavior-data-commands-dcmd-verb]
     const topic = device === undefined ? formatTopic({ kind: 'node', type: 'NCMD', group, node }) : formatTopic({ kind: 'device', type: 'DCMD', group, node, device });
@@ -206,7 +206,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   metricType(group: string, node: string, device: string | undefined, name: string): MetricTypeName | undefined {
     const n = this.model.findNode(group, node);
     const table = device === undefined ? n?.metrics : n?.devices.get(device)?.metrics;
-    return table?.byNameOnly(name)?.type;
+    const row = table === undefined ? -1 : table.byNameOnly(name);
+    return table === undefined || row < 0 ? undefined : table.type(row);
   }
 
   /** Counts of nodes, devices and metrics held, without copying the model (for gauges). */

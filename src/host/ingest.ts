@@ -6,7 +6,8 @@
 import { DataColumns, decodePayload, scanDataPayload, type DecodeOptions } from '../payload/index.js';
 import type { DecodedPayload } from '../payload/types.js';
 import { ModelUpdater, type UpdateContext } from './apply.js';
-import { resolvedSlots, type HostModel, type MetricTable, type NodeModel, type SequencedMessage } from './model.js';
+import { resolvedRows, type MetricTable } from './metric-table.js';
+import type { HostModel, NodeModel, SequencedMessage } from './model.js';
 import type { Route } from './routes.js';
 
 export interface IngestContext extends UpdateContext {
@@ -109,9 +110,9 @@ export class Ingest {
   }
 
   private decode(node: NodeModel, table: MetricTable | undefined, bytes: Uint8Array): DecodedPayload | undefined {
-    resolvedSlots.reset(table);
+    resolvedRows.reset(table);
     try {
-      return decodePayload(bytes, table === undefined ? NO_OPTIONS : resolvedSlots.decodeOptions);
+      return decodePayload(bytes, table === undefined ? NO_OPTIONS : resolvedRows.decodeOptions);
     } catch (err) {
       this.malformed(node, err, 'payload does not decode');
       return undefined;

@@ -8,7 +8,8 @@
  * - Records use null prototypes: ids such as "__proto__" are valid Sparkplug ids.
  */
 import type { Int64, MetricTypeName } from '../payload/types.js';
-import type { HostModel, MetricTable, NodeModel } from './model.js';
+import type { MetricTable } from './metric-table.js';
+import type { HostModel, NodeModel } from './model.js';
 import type { HostCounters, HostState, NodeCounters } from './types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -86,11 +87,13 @@ export function toJson(v: unknown): JsonValue {
 
 function metrics(table: MetricTable): Record<string, MetricSnapshot> {
   const out = record<MetricSnapshot>();
-  for (const s of table.slots()) {
-    const m: MetricSnapshot = { value: toJson(s.value), type: s.type, timestamp: int64(s.timestamp), stale: s.stale };
-    if (s.alias !== undefined) m.alias = int64(s.alias);
-    if (s.properties !== undefined) m.properties = toJson(s.properties);
-    out[s.name] = m;
+  for (const r of table.rows()) {
+    const m: MetricSnapshot = { value: toJson(table.value(r)), type: table.type(r), timestamp: int64(table.timestamp(r)), stale: table.stale };
+    const alias = table.alias(r);
+    if (alias !== undefined) m.alias = int64(alias);
+    const properties = table.properties(r);
+    if (properties !== undefined) m.properties = toJson(properties);
+    out[table.name(r)] = m;
   }
   return out;
 }

@@ -107,6 +107,7 @@ export interface MetricUpdate {
   /** Metric timestamp, else the payload's, else host receive time. */
   readonly timestamp: Int64;
   readonly isHistorical: boolean;
+  /** A birth's properties are frozen: one object is shared by every metric with an equal set. */
   readonly properties: PropertySet<Int64> | undefined;
 }
 
