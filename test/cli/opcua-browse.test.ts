@@ -150,7 +150,9 @@ test('unreachable endpoint: non-zero exit within seconds, one clear line on stde
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, run.stderr);
   assert.match(lines[0] ?? '', new RegExp(`^sparkstate: cannot connect to opc\\.tcp://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
-  assert.ok(run.ms < 10_000, `failed after ${run.ms} ms`);
+  // Seconds, not the minutes of a client that keeps retrying; the margin is for a loaded machine
+  // (start-up makes a client certificate).
+  assert.ok(run.ms < 20_000, `failed after ${run.ms} ms`);
   assert.deepEqual(readdirSync(run.tmp), [], 'the temporary client PKI is removed on failure too');
 });
 
