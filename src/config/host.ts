@@ -30,8 +30,8 @@ export const hostSchema = z.strictObject({
       reorderWindowMs: z.int().positive().default(2000),
       /** Upper bound on rebirth requests, so a host reconnect does not storm the broker. */
       maxPerSecond: z.number().positive().default(20),
-      /** After the host's own reconnect, nodes silent for this long are asked to rebirth. */
-      staleAfterReconnectMs: z.int().positive().default(5000),
+      /** After the host's own reconnect, nodes silent for this long are asked to rebirth (and again while silent). */
+      staleAfterReconnectMs: z.int().positive().default(1000),
     })
     .prefault({}),
   logLevel: logLevelSchema,

@@ -32,6 +32,9 @@ const ALLOWED: Record<HostState, readonly HostState[]> = {
   closing: ['offline'],
 };
 
+/** Longest wait between two requests to a node that stays silent after the host's reconnect. */
+const RE_ASK_MAX_MS = 60_000;
+
 export class HostApplication extends TypedEmitter<HostEvents> {
   readonly hostId: string;
   readonly counters: HostCounters = {
@@ -54,6 +57,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private readonly stateTopic: string;
   private readonly autoRebirth: boolean;
   private readonly staleAfterReconnectMs: number;
+  private readonly retryAfterMs: number;
   private readonly log: Logger | undefined;
   private readonly now: () => number;
   /** T of the Will handed to the transport for the latest CONNECT attempt. */
@@ -74,6 +78,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     const r = resolveRebirthOptions(options.rebirth ?? {});
     this.autoRebirth = r.enabled;
     this.staleAfterReconnectMs = r.staleAfterReconnectMs;
+    this.retryAfterMs = r.retryAfterMs;
     this.groups = options.groups === undefined ? undefined : new Set(options.groups);
     this.routes = new RouteCache(this.model, this.groups);
     this.log = options.logger?.child({ hostId: options.hostId });
@@ -304,11 +309,18 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     for (const n of this.model.nodes()) n.clearReorder();
   }
 
-  /** After a reconnect, nodes that were online and have not re-birthed on their own within the window are asked. */
-  private scheduleStaleCheck(connection: number): void {
+  /**
+   * After a reconnect, nodes that were online and have not re-birthed on their own within the
+   * window are asked; those that stay silent are asked again, every retryAfterMs and then less
+   * often (up to RE_ASK_MAX_MS), until they birth or die. A node still reconnecting to the broker
+   * does not receive a request (it is lost) and births by itself once connected; one that kept
+   * its session but only births when asked does receive it.
+   */
+  private scheduleStaleCheck(connection: number, round = 0): void {
     let any = false;
     for (const n of this.model.nodes()) any ||= n.online && n.stale;
     if (!any || !this.autoRebirth) return;
+    const delayMs = round === 0 ? this.staleAfterReconnectMs : Math.min(this.retryAfterMs * 2 ** (round - 1), RE_ASK_MAX_MS);
     this.staleTimer = setTimeout(() => {
       this.staleTimer = undefined;
       if (connection !== this.connections || this.stateValue !== 'online') return;
@@ -316,7 +328,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       for (const n of this.model.nodes()) {
         if (n.online && n.stale && !this.scheduler.isOutstanding(n)) this.enqueueRebirth(n, 'staleAfterReconnect');
       }
-    }, this.staleAfterReconnectMs);
+      this.scheduleStaleCheck(connection, round + 1);
+    }, delayMs);
   }
 
   private onMessage(topic: string, payload: Uint8Array): void {

@@ -18,7 +18,7 @@ export function resolveRebirthOptions(o: RebirthOptions): ResolvedRebirthOptions
     reorderWindowMs: o.reorderWindowMs ?? 2000,
     maxPerSecond: o.maxPerSecond ?? 20,
     burst: o.burst ?? 1,
-    staleAfterReconnectMs: o.staleAfterReconnectMs ?? 5000,
+    staleAfterReconnectMs: o.staleAfterReconnectMs ?? 1000,
     retryAfterMs: o.retryAfterMs ?? 5000,
   };
   for (const [k, v] of Object.entries(numbers)) {
@@ -68,11 +68,7 @@ export class RebirthScheduler {
   }
 
   request(node: NodeModel, reason: RebirthReason): RebirthRequestResult {
-    const existing = this.entries.get(node);
-    if (existing !== undefined) {
-      const outstanding = existing.sentAt === undefined || this.o.now() - existing.sentAt < this.o.retryAfterMs;
-      if (outstanding) return 'duplicate';
-    }
+    if (this.isOutstanding(node)) return 'duplicate';
     const entry: Entry = { node, reason, sentAt: undefined };
     this.entries.set(node, entry);
     this.queue.push(entry);
@@ -80,9 +76,10 @@ export class RebirthScheduler {
     return 'queued';
   }
 
-  /** Whether a request for `node` is queued or sent and not yet answered. */
+  /** Whether a request for `node` is queued, or sent less than retryAfterMs ago and not yet answered. */
   isOutstanding(node: NodeModel): boolean {
-    return this.entries.has(node);
+    const e = this.entries.get(node);
+    return e !== undefined && (e.sentAt === undefined || this.o.now() - e.sentAt < this.o.retryAfterMs);
   }
 
   /** The node sent an NBIRTH: its request is answered; a queued one is never sent. */

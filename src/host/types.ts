@@ -37,7 +37,10 @@ export interface RebirthOptions {
   readonly maxPerSecond?: number;
   /** Token bucket capacity: requests that may leave back to back. Default 1 (evenly paced). */
   readonly burst?: number;
-  /** After the host's own reconnect, nodes silent (no NBIRTH) for this long are asked to re-birth. Default 5000. */
+  /**
+   * After the host's own reconnect, nodes silent (no NBIRTH) for this long are asked to re-birth,
+   * and asked again while they stay silent (every retryAfterMs, then less often). Default 1000.
+   */
   readonly staleAfterReconnectMs?: number;
   /** An unanswered request may be repeated for the same node after this long. Default 5000. */
   readonly retryAfterMs?: number;

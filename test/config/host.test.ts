@@ -22,7 +22,7 @@ describe('host config', () => {
     const c = await parse(HOST_EXAMPLE);
     assert.deepEqual(c.sparkplug, { hostId: 'scada', groups: ['Plant1'] });
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 5000 });
+    assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 1000 });
     assert.equal(c.logLevel, 'info');
   });
 

@@ -179,7 +179,44 @@ describe('host reconnect (H-LOST-SERVER-STALE)', () => {
     edge.ndata([{ name: 'bdSeq', type: 'Int64', value: 0 }]);
     await flush();
     assert.equal(rebirths(transport).length, 1);
-    await tick(5000);
+    // In steps: the mocked clock reads the end of a tick inside every timer it runs.
+    await tick(3000);
+    await tick(1900);
     assert.equal(rebirths(transport).length, 1, 'the stale check does not ask twice');
+  });
+  test('with the defaults a node that stays silent after the reconnect is asked after 1 s, again after retryAfterMs and then less often, until it births', async () => {
+    const { host, transport } = await startHost({ maxPerSecond: 100 });
+    const quiet = new SimEdge(transport, 'Plant1', 'Quiet');
+    const selfBorn = new SimEdge(transport, 'Plant1', 'Conformant');
+    quiet.nbirth([{ name: 'v', type: 'Int32', value: 1 }]);
+    selfBorn.nbirth([{ name: 'v', type: 'Int32', value: 1 }]);
+    await flush();
+    transport.drop();
+    transport.connect();
+    await flush();
+    // The conformant node re-births as soon as it sees the STATE online; Quiet says nothing.
+    await tick(200);
+    selfBorn.bdSeq++;
+    selfBorn.nbirth([{ name: 'v', type: 'Int32', value: 2 }]);
+    await tick(799);
+    assert.equal(rebirths(transport).length, 0, 'nobody asked before staleAfterReconnectMs (1 s)');
+    await tick(1);
+    await flush();
+    assert.deepEqual(rebirths(transport).map((p) => p.topic), ['spBv1.0/Plant1/NCMD/Quiet']);
+    // The rate limiter sends within a few ms of each round.
+    await tick(5000);
+    await tick(20);
+    assert.equal(rebirths(transport, 'Plant1', 'Quiet').length, 2, 'asked again after retryAfterMs (5 s)');
+    await tick(9979);
+    assert.equal(rebirths(transport, 'Plant1', 'Quiet').length, 2, 'then after twice as long');
+    await tick(1);
+    await tick(20);
+    assert.equal(rebirths(transport, 'Plant1', 'Quiet').length, 3);
+    quiet.bdSeq++;
+    quiet.nbirth([{ name: 'v', type: 'Int32', value: 3 }]);
+    await tick(120_000);
+    assert.equal(rebirths(transport, 'Plant1', 'Quiet').length, 3, 'born: never asked again');
+    assert.equal(rebirths(transport, 'Plant1', 'Conformant').length, 0, 'the node that re-birthed by itself was never asked');
+    assert.equal(host.snapshot().groups['Plant1']?.nodes['Quiet']?.stale, false);
   });
 });
