@@ -121,3 +121,18 @@ test('ACL: host and edge work over TLS with passwords, nothing refused; viewer a
     }
   }
 });
+
+test('without the ACL (passwords and TLS only) any client may make edge1 rebirth and write its metrics: Sparkplug by design, as the README says', { timeout: 180_000 }, async (t) => {
+  const s = lifo(t);
+  const dev = await startDevBroker(s, { withoutAcl: true });
+  const edge = await runEdge(s, { url: dev.url, username: 'edge1', ca: join(dev.dir, 'ca.crt'), protocolVersion: 4 }, 'edge1', dev.passwords.edge1);
+  // No host here: publish its STATE online so edge1 births (without an ACL anyone may do that too).
+  const viewer = await client(s, dev, 'viewer', 5);
+  await viewer.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online: true, timestamp: Date.now() }), { qos: 1, retain: true });
+  await waitHealth(edge, 200);
+
+  await viewer.publishAsync(`spBv1.0/${GROUP}/NCMD/edge1`, Buffer.from(cmd('Node Control/Rebirth', 'Boolean', true)), { qos: 1 });
+  await viewer.publishAsync(`spBv1.0/${GROUP}/NCMD/edge1`, Buffer.from(cmd('Setpoint', 'Int32', 99)), { qos: 1 });
+  await waitUntil(() => logLines(edge).some((l) => l.msg === 'write applied' && l['metric'] === 'Setpoint'), 30_000, 'the viewer\'s write applied');
+  await waitUntil(async () => sample(await getText(edge, '/metrics'), 'sparkstate_edge_births_total') === 2, 30_000, 'the viewer\'s rebirth');
+});

@@ -33,6 +33,8 @@ export interface DevBrokerOptions {
   readonly mtls?: boolean;
   /** Mosquitto's debug log (it names every denied PUBLISH and SUBSCRIBE). */
   readonly debugLog?: boolean;
+  /** Drops the acl_file line: passwords and TLS only, what Sparkplug alone gives. */
+  readonly withoutAcl?: boolean;
 }
 
 export async function startDevBroker(s: Scope, opts: DevBrokerOptions = {}): Promise<DevBroker> {
@@ -54,7 +56,9 @@ export async function startDevBroker(s: Scope, opts: DevBrokerOptions = {}): Pro
           'use_identity_as_username true',
         ]),
   ];
-  const broker = await startMosquitto({ port, baseConfig: readFileSync(join(dir, 'mosquitto.conf'), 'utf8'), extraConfig: extra.join('\n') });
+  let conf = readFileSync(join(dir, 'mosquitto.conf'), 'utf8');
+  if (opts.withoutAcl === true) conf = conf.replace(/^acl_file .*$/m, '');
+  const broker = await startMosquitto({ port, baseConfig: conf, extraConfig: extra.join('\n') });
   s.after(() => broker.dispose());
   return {
     broker,
