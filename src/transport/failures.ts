@@ -18,7 +18,7 @@ export function notConnected(op: string): SparkplugError {
 export const CONNECT_FAILURE_CAUSES = [
   /** CONNACK: bad user name or password (3.1.1: 4, MQTT 5: 0x86). */
   'bad_credentials',
-  /** CONNACK: not authorized (3.1.1: 5, MQTT 5: 0x87), e.g. a Will topic the ACL forbids. */
+  /** CONNACK: not authorized (3.1.1: 5, MQTT 5: 0x87): Mosquitto's answer to a wrong or missing password. */
   'not_authorized',
   /** Any other CONNACK refusal (server unavailable, banned, client id rejected, …). */
   'broker_rejected',
@@ -88,7 +88,7 @@ const TLS_REJECTED = new Set([
 const NETWORK = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 /** Before CONNACK a reset is the broker hanging up (Mosquitto resets a plain CONNECT on a TLS port). */
 const RESET = new Set(['ECONNRESET', 'EPIPE']);
-const CLOSED_REASON = 'the broker closed the connection before CONNACK (TLS or a client certificate required?)';
+const CLOSED_REASON = 'the broker closed the connection before CONNACK (TLS and plain MQTT mixed up, or a client certificate required?)';
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
 
 function errorCode(e: Error): string | number | undefined {
@@ -96,9 +96,10 @@ function errorCode(e: Error): string | number | undefined {
   return typeof code === 'string' || typeof code === 'number' ? code : undefined;
 }
 
-/** OpenSSL's "error:0A000415:SSL routines::sslv3 alert certificate expired" → "sslv3 alert certificate expired". */
+/** OpenSSL's "error:0A000415:SSL routines::sslv3 alert certificate expired:../deps/…:SSL alert number 45" → "sslv3 alert certificate expired". */
 function sslText(message: string): string {
-  return message.replace(/^.*routines:[^:]*:/, '');
+  const m = /routines:[^:]*:([^:\n]+)/.exec(message);
+  return m?.[1] ?? message.trim();
 }
 
 /** The cause label and the short reason of one failed attempt (`undefined`: closed without an error). */
@@ -111,7 +112,11 @@ export function classifyConnectFailure(e: Error | undefined): { failure: Connect
     return { failure: 'broker_rejected', reason: `broker refuses: ${e.message.replace(/^Connection refused: /, '').toLowerCase()}` };
   }
   if (code !== undefined && TLS_UNTRUSTED.has(code)) return { failure: 'tls_untrusted', reason: `TLS: ${e.message}` };
-  if (code !== undefined && TLS_EXPIRED.has(code)) return { failure: 'tls_expired', reason: `TLS: ${sslText(e.message)}` };
+  if (code !== undefined && TLS_EXPIRED.has(code)) {
+    // An ERR_SSL_ code is the broker's alert about our certificate; the others are our verdict on the broker's.
+    const whose = code.startsWith('ERR_SSL_') ? `the broker reports the client certificate expired (${sslText(e.message)})` : e.message;
+    return { failure: 'tls_expired', reason: `TLS: ${whose}` };
+  }
   if (code !== undefined && TLS_REJECTED.has(code)) {
     return { failure: 'tls_rejected', reason: `TLS: the broker refuses the client certificate (${sslText(e.message)})` };
   }
