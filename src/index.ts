@@ -26,7 +26,16 @@ export {
   type ForwardStore,
 } from './edge/index.js';
 export { createEdgeNode, type EdgeFromConfigOptions } from './edge/from-config.js';
-export { MqttSession, type MqttSessionOptions, type MqttSessionEvents, type WillMessage } from './transport/index.js';
+export {
+  CONNECT_FAILURE_CAUSES,
+  ConnectError,
+  ConnectionHealth,
+  MqttSession,
+  type ConnectFailureCause,
+  type MqttSessionOptions,
+  type MqttSessionEvents,
+  type WillMessage,
+} from './transport/index.js';
 export { BdSeqStore, ForwardQueue, type ForwardQueueOptions } from './store/index.js';
 export { SimulatedDevice, createSimulatedSources } from './sources/simulated/index.js';
 export { Quality } from './sources/types.js';

@@ -1,4 +1,5 @@
 import type { SparkplugError } from '../errors.js';
+import type { ConnectError } from './failures.js';
 import type { WillMessage } from './options.js';
 
 export interface ConnectInfo {
@@ -39,8 +40,8 @@ export interface MqttSessionEvents {
   /** Only for connections that reached `connect`. */
   disconnect: [info: DisconnectInfo];
   message: [topic: string, payload: Uint8Array, info: MessageInfo];
-  /** Failed attempts and refused connections, for logging; the session keeps retrying. */
-  error: [error: SparkplugError];
+  /** Failed attempts and refused connections (cause in `failure`); the session keeps retrying. */
+  error: [error: ConnectError];
 }
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopping' | 'stopped';

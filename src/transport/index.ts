@@ -9,6 +9,8 @@ export type {
   WillMessage,
 } from './options.js';
 export { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+export { ConnectionHealth, type HealthSource } from './health.js';
+export { CONNECT_FAILURE_CAUSES, ConnectError, type ConnectFailureCause } from './failures.js';
 export type { BackoffOptions, Jitter } from './backoff.js';
 export type {
   ConnectInfo,

@@ -18,7 +18,7 @@ import { ErrorCodes, SparkplugError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Backoff } from './backoff.js';
 import type { DisconnectReason, MqttSessionEvents, SessionState } from './events.js';
-import { connectFailure, notConnected, transportError } from './failures.js';
+import { connectFailure, notConnected, transportError, willFailure, type ConnectError } from './failures.js';
 import {
   redactUrl,
   resolveOptions,
@@ -211,7 +211,7 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     try {
       will = this.opts.will();
     } catch (e: unknown) {
-      this.reportFailure(serverIndex, transportError('will() threw, not connecting', e));
+      this.reportFailure(serverIndex, willFailure(e));
       this.scheduleNext();
       return;
     }
@@ -290,8 +290,9 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     this.retryTimer = setTimeout(() => this.connectNext(), delayMs);
   }
 
-  private reportFailure(serverIndex: number, error: SparkplugError): void {
-    this.log.warn({ server: this.serverName(serverIndex), reason: error.message }, 'connection attempt failed');
+  /** One line per failed attempt; `failure` is the stable cause label (as in /metrics). */
+  private reportFailure(serverIndex: number, error: ConnectError): void {
+    this.log.warn({ server: this.serverName(serverIndex), failure: error.failure, reason: error.message }, 'connection attempt failed');
     this.safeEmit('error', error);
   }
 

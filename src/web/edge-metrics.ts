@@ -5,6 +5,8 @@
  */
 import { Gauge, Registry } from 'prom-client';
 import { mirrorCounters } from './base.js';
+import { registerConnectFailures } from './connection.js';
+import type { ConnectionHealth } from '../transport/index.js';
 import { ALLOWED_TRANSITIONS } from '../edge/lifecycle.js';
 import type { EdgeStats } from '../edge/index.js';
 import type { WebEdge } from './edge-http.js';
@@ -22,10 +24,11 @@ const COUNTERS: readonly { key: keyof EdgeStats; name: string; help: string }[] 
 /** Every lifecycle state, from the transition table (so a new state shows up here by itself). */
 const STATES = Object.keys(ALLOWED_TRANSITIONS);
 
-export function createEdgeMetricsRegistry(edge: WebEdge): Registry {
+export function createEdgeMetricsRegistry(edge: WebEdge, mqtt: ConnectionHealth): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ group_id: edge.options.groupId, edge_node_id: edge.options.edgeNodeId });
   mirrorCounters(registry, COUNTERS, (key) => edge.stats[key]);
+  registerConnectFailures(registry, 'sparkstate_edge', mqtt);
   new Gauge({
     name: 'sparkstate_edge_state',
     help: '1 for the lifecycle state the edge node is in, 0 for the others',

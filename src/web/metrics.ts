@@ -5,7 +5,9 @@
  * (observability costs nothing when unused).
  */
 import { Gauge, Registry } from 'prom-client';
+import type { ConnectionHealth } from '../transport/index.js';
 import { mirrorCounters } from './base.js';
+import { registerConnectFailures } from './connection.js';
 import type { WebHost } from './types.js';
 
 type CounterKey = 'messages' | 'gaps' | 'rebirthsRequested' | 'decodeErrors' | 'invalidMessages' | 'staleDeaths';
@@ -19,10 +21,12 @@ const COUNTERS: readonly { key: CounterKey; name: string; help: string }[] = [
   { key: 'staleDeaths', name: 'sparkstate_host_stale_deaths_total', help: 'NDEATHs ignored because their bdSeq did not match the current birth' },
 ];
 
-export function createMetricsRegistry(host: WebHost): Registry {
+/** `mqtt`: failed connection attempts by cause, when given. */
+export function createMetricsRegistry(host: WebHost, mqtt?: ConnectionHealth): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ host_id: host.hostId });
   mirrorCounters(registry, COUNTERS, (key) => host.counters[key]);
+  if (mqtt !== undefined) registerConnectFailures(registry, 'sparkstate_host', mqtt);
   new Gauge({
     name: 'sparkstate_host_nodes',
     help: 'Edge nodes in the model by state',

@@ -8,7 +8,7 @@
  *   POST /api/rebirth   {group, node}                          → 202 | 404 | 409
  *   POST /api/write     {group, node, device?, metric, value}   → 200 | 400 | 404 | 409
  *   GET  /metrics       Prometheus text format
- *   GET  /healthz       200 while the host is online, else 503
+ *   GET  /healthz       200 while the host is online, else 503 with the reason
  *   POST /api/demo/restart-broker   only when demo controls are given (`sparkstate demo`)
  *
  * Every error answer is {code, message} (see errors.ts).
@@ -20,6 +20,7 @@ import { baseApp, listen, type HttpServer } from './base.js';
 import { registerDemo, type DemoControls } from './demo.js';
 import { LiveFeed } from './live/feed.js';
 import { registerLive } from './live/routes.js';
+import { watchConnection } from './connection.js';
 import { createMetricsRegistry } from './metrics.js';
 import { registerPage } from './page/index.js';
 import type { WebHost } from './types.js';
@@ -61,16 +62,24 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
   registerLive(app, feed);
   if (opts.demo !== undefined) registerDemo(app, opts.demo);
 
-  const registry = createMetricsRegistry(host);
+  const mqtt = watchConnection(app, host.options.transport);
+  const registry = createMetricsRegistry(host, mqtt);
   app.get('/metrics', async (_req, reply) => {
     const text = await registry.metrics();
     return reply.type(registry.contentType).send(text);
   });
 
-  // For container health checks: healthy = STATE online on an MQTT server.
+  // For container health checks: healthy = STATE online on an MQTT server; otherwise say why.
   app.get('/healthz', async (_req, reply) => {
-    const online = host.state === 'online';
-    return reply.code(online ? 200 : 503).send({ status: online ? 'ok' : 'unavailable', hostId: host.hostId, state: host.state });
+    const body = { status: 'ok', hostId: host.hostId, state: host.state };
+    if (host.state === 'online') return reply.code(200).send(body);
+    const reason =
+      host.state === 'connecting'
+        ? (mqtt.reason ?? (mqtt.connected ? 'publishing the STATE birth' : 'connecting to the MQTT server'))
+        : host.state === 'closing'
+          ? 'stopping'
+          : 'not started or stopped';
+    return reply.code(503).send({ ...body, status: 'unavailable', reason });
   });
   return app;
 }

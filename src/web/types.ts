@@ -4,7 +4,18 @@ import type { HostApplication } from '../host/index.js';
 
 export type WebHost = Pick<
   HostApplication,
-  'hostId' | 'state' | 'counters' | 'snapshot' | 'stats' | 'hasNode' | 'metricType' | 'requestRebirth' | 'writeMetric' | 'on'
+  | 'hostId'
+  | 'state'
+  | 'counters'
+  | 'snapshot'
+  | 'stats'
+  | 'hasNode'
+  | 'metricType'
+  | 'requestRebirth'
+  | 'writeMetric'
+  | 'on'
+  // options.transport: /healthz and /metrics report the MQTT connection's failures
+  | 'options'
 >;
 
 /**

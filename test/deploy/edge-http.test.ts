@@ -70,6 +70,7 @@ test('edge HTTP: /healthz 503 while waiting for the primary host, 200 after the 
     edgeNodeId: NODE,
     state: 'waitingForHost',
     devices: { online: 0, total: 2 },
+    reason: `waiting for the primary host ${HOST} to be online`,
   });
   assert.equal((await get(http, '/livez')).status, 200, 'alive while waiting: a restart would not help');
   let text = await scrape(http);
@@ -104,6 +105,12 @@ test('edge HTTP: /healthz 503 while waiting for the primary host, 200 after the 
   text = await scrape(http);
   assert.equal(sample(text, 'sparkstate_edge_online'), 0);
   assert.equal(sample(text, 'sparkstate_edge_device_online', { device: 'Filler' }), 0);
+  // While the broker is gone: the reason in /healthz, the failed attempts by cause in /metrics.
+  await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_mqtt_connect_failures_total', { cause: 'refused' }) ?? 0) >= 1, 10_000, 'a refused attempt counted');
+  const down = JSON.parse((await get(http, '/healthz')).body) as { state: string; reason: string };
+  assert.equal(down.state, 'connecting');
+  assert.match(down.reason, /^connection refused \(is the broker listening\?\): .*ECONNREFUSED/);
+  assert.equal(sample(await scrape(http), 'sparkstate_edge_mqtt_connect_failures_total', { cause: 'not_authorized' }), 0, 'every cause listed');
   const storedBefore = sample(text, 'sparkstate_edge_metrics_stored_total') ?? 0;
   await waitUntil(async () => (sample(await scrape(http), 'sparkstate_edge_metrics_stored_total') ?? 0) > storedBefore, 10_000, 'stored grows while offline');
 

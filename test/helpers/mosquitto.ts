@@ -25,6 +25,11 @@ export interface MosquittoOptions {
   allowAnonymous?: boolean;
   /** Appended verbatim (extra listeners, TLS files, password_file). Use `freePort()` for ports. */
   extraConfig?: string;
+  /**
+   * A whole configuration (e.g. one written by config/mosquitto/dev-setup.sh) run instead of the
+   * plain listener: only the log settings are added. Needs `port`, a listener of that config.
+   */
+  baseConfig?: string;
 }
 
 export interface Broker {
@@ -93,13 +98,20 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Broke
   }
   const dir = mkdtempSync(join(tmpdir(), 'sparkstate-mosq-'));
   dirs.add(dir);
+  if (opts.baseConfig !== undefined && opts.port === undefined) throw new Error('baseConfig needs port');
   const port = opts.port ?? (await freePort());
   const logFile = join(dir, 'mosquitto.log');
+  const listener =
+    opts.baseConfig === undefined
+      ? [
+          `listener ${port} 127.0.0.1`,
+          `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
+          // Running as root, Mosquitto would drop to user "mosquitto", which cannot write our temp dir.
+          ...(process.getuid?.() === 0 ? ['user root'] : []),
+        ]
+      : [opts.baseConfig];
   const conf = [
-    `listener ${port} 127.0.0.1`,
-    `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
-    // Running as root, Mosquitto would drop to user "mosquitto", which cannot write our temp dir.
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    ...listener,
     `log_dest file ${logFile}`,
     'log_type error',
     'log_type warning',

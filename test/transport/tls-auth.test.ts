@@ -75,7 +75,7 @@ test('username/password: the right password connects; a wrong one keeps retrying
     assert.equal(bad.isConnected(), false);
     for (const e of errors) {
       assert.equal(e.code, ErrorCodes.TRANSPORT);
-      assert.match(e.message, /refused.*check username and password/i);
+      assert.match(e.message, /broker refuses.*check username and password/i);
     }
   }
 });

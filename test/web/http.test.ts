@@ -179,7 +179,7 @@ describe('HTTP API', () => {
     await host.stop();
     const down = await call(http, 'GET', '/healthz');
     assert.equal(down.status, 503);
-    assert.deepEqual(down.json, { status: 'unavailable', hostId: 'scada', state: 'offline' });
+    assert.deepEqual(down.json, { status: 'unavailable', hostId: 'scada', state: 'offline', reason: 'not started or stopped' });
     const none = await call(http, 'GET', '/api/nothing');
     assert.equal(none.status, 404);
     assert.equal(errorCode(none.json), 'ERR_NOT_FOUND');
