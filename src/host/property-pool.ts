@@ -87,21 +87,43 @@ function sharedValue(p: PropertyValue<Int64>): PropertyValue<Int64> {
   return p;
 }
 
-/** A new set, frozen, with its values shared (a set's own "__proto__" key is left as it is: assigning it would set the prototype). */
-function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
+/**
+ * The set, frozen, with its values shared: `set` itself, or a copy when the decoder froze it (a set
+ * of DecodeOptions.shareProperties). A set's own "__proto__" key is left as it is: assigning it
+ * would set the prototype.
+ */
+function freeze(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
+  const out: PropertySet<Int64> = frozen ? {} : set;
   for (const k in set) {
     const p = set[k] as PropertyValue<Int64>;
-    if (k === '__proto__') Object.freeze(p);
-    else set[k] = sharedValue(p);
+    if (k !== '__proto__') out[k] = sharedValue(p);
+    else if (frozen) Object.defineProperty(out, k, { value: p, enumerable: true });
+    else Object.freeze(p);
   }
-  return Object.freeze(set);
+  return Object.freeze(out);
 }
+
+/**
+ * The decoder's shared sets (DecodeOptions.shareProperties: frozen, one object for equal bytes) →
+ * what this pool returned for them: a set seen before costs one lookup instead of the search.
+ * Weak: an entry lasts while the decoder's cache, or a table, holds its set.
+ */
+const known = new WeakMap<PropertySet<Int64>, PropertySet<Int64>>();
 
 /**
  * `set`, or an equal set already in use (frozen: it is shared by every metric that has it). Only
  * sets of scalar values without `isNull` are shared; any other set is returned as decoded.
  */
 export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
+  const found = known.get(set);
+  if (found !== undefined) return found;
+  if (!Object.isFrozen(set)) return search(set, false);
+  const out = search(set, true);
+  known.set(set, out);
+  return out;
+}
+
+function search(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
   let shape = last;
   let n = 0;
   for (const k in set) {
@@ -125,9 +147,10 @@ export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
     shapes = new Map();
     last = undefined;
     entries = 0;
-    return freeze(set);
+    return freeze(set, frozen);
   }
   entries++;
-  t.set(END, freeze(set));
-  return set;
+  const out = freeze(set, frozen);
+  t.set(END, out);
+  return out;
 }
