@@ -104,9 +104,11 @@ function freeze(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
 }
 
 /**
- * The decoder's shared sets (DecodeOptions.shareProperties: frozen, one object for equal bytes) →
- * what this pool returned for them: a set seen before costs one lookup instead of the search.
- * Weak: an entry lasts while the decoder's cache, or a table, holds its set.
+ * The decoder's shared sets (DecodeOptions.shareProperties: frozen, one object for equal bytes) that
+ * were found equal to a pooled set → that set: a set seen again costs one lookup instead of the
+ * search. Only repeats are entered: a set seen once (a description per device) costs a lookup that
+ * misses, where an entry per set made GC slower (a WeakMap's ephemerons). Weak: an entry lasts
+ * while the decoder's cache holds its set.
  */
 const known = new WeakMap<PropertySet<Int64>, PropertySet<Int64>>();
 
@@ -115,13 +117,17 @@ const known = new WeakMap<PropertySet<Int64>, PropertySet<Int64>>();
  * sets of scalar values without `isNull` are shared; any other set is returned as decoded.
  */
 export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
-  const found = known.get(set);
-  if (found !== undefined) return found;
-  if (!Object.isFrozen(set)) return search(set, false);
-  const out = search(set, true);
-  known.set(set, out);
+  const seen = known.get(set);
+  if (seen !== undefined) return seen;
+  const frozen = Object.isFrozen(set);
+  found = false;
+  const out = search(set, frozen);
+  if (frozen && found) known.set(set, out);
   return out;
 }
+
+/** Whether the last search found an equal set in the pool. */
+let found = false;
 
 function search(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
   let shape = last;
@@ -140,8 +146,11 @@ function search(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
     const v = set[k]?.value;
     t = child(t, Object.is(v, -0) ? NEG_ZERO : v);
   }
-  const found = t.get(END) as PropertySet<Int64> | undefined;
-  if (found !== undefined) return found;
+  const equal = t.get(END) as PropertySet<Int64> | undefined;
+  if (equal !== undefined) {
+    found = true;
+    return equal;
+  }
   if (entries >= MAX_ENTRIES) {
     // Start over (the sets in use stay in their tables); `t` belongs to the dropped tries.
     shapes = new Map();
