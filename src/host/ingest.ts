@@ -15,8 +15,11 @@ export interface IngestContext extends UpdateContext {
   readonly reorderWindowMs: number;
 }
 
-/** Decode options for payloads read without birth datatypes (one object, not one per message). */
-const NO_OPTIONS: DecodeOptions = {};
+/**
+ * Decode options for payloads read without birth datatypes (births, mostly; one object, not one per
+ * message): the model keeps births' property sets, and equal ones decode to one shared object.
+ */
+const BIRTH_OPTIONS: DecodeOptions = { shareProperties: true };
 
 export class Ingest {
   private readonly updater: ModelUpdater;
@@ -112,7 +115,7 @@ export class Ingest {
   private decode(node: NodeModel, table: MetricTable | undefined, bytes: Uint8Array): DecodedPayload | undefined {
     resolvedRows.reset(table);
     try {
-      return decodePayload(bytes, table === undefined ? NO_OPTIONS : resolvedRows.decodeOptions);
+      return decodePayload(bytes, table === undefined ? BIRTH_OPTIONS : resolvedRows.decodeOptions);
     } catch (err) {
       this.malformed(node, err, 'payload does not decode');
       return undefined;

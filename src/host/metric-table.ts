@@ -22,11 +22,39 @@ const DENSE_SPAN_SLACK = 64;
 /** A row of `dense` with no metric. */
 const NO_ROW = -1;
 
+/**
+ * Names by row and rows by name, shared by the tables of births with the same names in the same
+ * order (devices of one type; the host-restart benchmark's 2,000 births have two name lists). A
+ * Map of 500 names and their array cost ~40 bytes per metric and were most of what the GC copied
+ * while births arrived. Only indexes of births whose every metric was accepted under a name of
+ * its own are shared, so a table that takes one has exactly the index it would have built.
+ */
+interface NameIndex {
+  readonly names: string[];
+  readonly byName: Map<string, number>;
+}
+/** The last few shareable indexes, newest first (each a birth's tables hold anyway). */
+const RECENT_INDEXES = 8;
+const recentIndexes: NameIndex[] = [];
+
+function recentIndex(metrics: readonly DecodedMetric[]): NameIndex | undefined {
+  for (const ix of recentIndexes) {
+    const names = ix.names;
+    if (names.length !== metrics.length) continue;
+    let i = 0;
+    while (i < names.length && metrics[i]?.name === names[i] && metrics[i]?.type !== undefined) i++;
+    if (i === names.length) return ix;
+  }
+  return undefined;
+}
+
 export class MetricTable {
   stale = false;
   /** Name → row; a name repeated in a birth keeps its first position and its last metric, as a Map does. */
-  private readonly byName = new Map<string, number>();
+  private readonly byName: Map<string, number>;
   private readonly names: string[];
+  /** Whether `names` and `byName` are this table's to fill (else a recent birth's, see NameIndex). */
+  private readonly ownNames: boolean;
   /** DataType numbers (what data values are read with): no lookup per data metric. */
   private readonly types: Uint8Array;
   /** Values that are numbers; `refs` holds every other value (then its entry is not undefined). */
@@ -46,9 +74,11 @@ export class MetricTable {
 
   private rowCount = 0;
 
-  private constructor(capacity: number) {
+  private constructor(capacity: number, index?: NameIndex) {
     // Sized once (rows of rejected metrics stay empty): no growth slack in any column.
-    this.names = new Array<string>(capacity);
+    this.ownNames = index === undefined;
+    this.names = index?.names ?? new Array<string>(capacity);
+    this.byName = index?.byName ?? new Map();
     this.types = new Uint8Array(capacity);
     this.nums = new Float64Array(capacity);
     this.ts = new Float64Array(capacity);
@@ -56,7 +86,7 @@ export class MetricTable {
 
   /** The table of a birth certificate; metrics without name or datatype are counted as rejected. */
   static fromBirth(metrics: readonly DecodedMetric[], fallbackTs: Int64): { table: MetricTable; rejected: number } {
-    const table = new MetricTable(metrics.length);
+    const table = new MetricTable(metrics.length, recentIndex(metrics));
     let rejected = 0;
     for (const m of metrics) {
       // [tck-id-payloads-name-birth-data-requirement] births carry name + datatype for every metric
@@ -64,6 +94,10 @@ export class MetricTable {
       else table.add(m.name, m.alias, m.type, m.value ?? null, m.timestamp ?? fallbackTs, m.properties);
     }
     table.index();
+    if (table.ownNames && rejected === 0 && table.byName.size === metrics.length && metrics.length > 0) {
+      recentIndexes.unshift({ names: table.names, byName: table.byName });
+      if (recentIndexes.length > RECENT_INDEXES) recentIndexes.pop();
+    }
     return { table, rejected };
   }
 
@@ -74,8 +108,10 @@ export class MetricTable {
 
   private add(name: string, alias: Int64 | undefined, type: MetricTypeName, value: MetricValue<Int64>, timestamp: Int64, properties: PropertySet<Int64> | undefined): void {
     const row = this.rowCount++;
-    this.names[row] = name;
-    this.byName.set(name, row);
+    if (this.ownNames) {
+      this.names[row] = name;
+      this.byName.set(name, row);
+    }
     this.types[row] = dataTypeNumber(type) ?? 0;
     this.setValue(row, value);
     this.setTimestamp(row, timestamp);

@@ -87,21 +87,49 @@ function sharedValue(p: PropertyValue<Int64>): PropertyValue<Int64> {
   return p;
 }
 
-/** A new set, frozen, with its values shared (a set's own "__proto__" key is left as it is: assigning it would set the prototype). */
-function freeze(set: PropertySet<Int64>): PropertySet<Int64> {
+/**
+ * The set, frozen, with its values shared: `set` itself, or a copy when the decoder froze it (a set
+ * of DecodeOptions.shareProperties). A set's own "__proto__" key is left as it is: assigning it
+ * would set the prototype.
+ */
+function freeze(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
+  const out: PropertySet<Int64> = frozen ? {} : set;
   for (const k in set) {
     const p = set[k] as PropertyValue<Int64>;
-    if (k === '__proto__') Object.freeze(p);
-    else set[k] = sharedValue(p);
+    if (k !== '__proto__') out[k] = sharedValue(p);
+    else if (frozen) Object.defineProperty(out, k, { value: p, enumerable: true });
+    else Object.freeze(p);
   }
-  return Object.freeze(set);
+  return Object.freeze(out);
 }
+
+/**
+ * The decoder's shared sets (DecodeOptions.shareProperties: frozen, one object for equal bytes) that
+ * were found equal to a pooled set → that set: a set seen again costs one lookup instead of the
+ * search. Only repeats are entered: a set seen once (a description per device) costs a lookup that
+ * misses; entering every set (1,000,000 WeakMap entries and their GC work) cost more than the
+ * search it saves. Weak: an entry lasts while the decoder's cache holds its set.
+ */
+const known = new WeakMap<PropertySet<Int64>, PropertySet<Int64>>();
 
 /**
  * `set`, or an equal set already in use (frozen: it is shared by every metric that has it). Only
  * sets of scalar values without `isNull` are shared; any other set is returned as decoded.
  */
 export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
+  const seen = known.get(set);
+  if (seen !== undefined) return seen;
+  const frozen = Object.isFrozen(set);
+  found = false;
+  const out = search(set, frozen);
+  if (frozen && found) known.set(set, out);
+  return out;
+}
+
+/** Whether the last search found an equal set in the pool. */
+let found = false;
+
+function search(set: PropertySet<Int64>, frozen: boolean): PropertySet<Int64> {
   let shape = last;
   let n = 0;
   for (const k in set) {
@@ -118,16 +146,20 @@ export function sharedProperties(set: PropertySet<Int64>): PropertySet<Int64> {
     const v = set[k]?.value;
     t = child(t, Object.is(v, -0) ? NEG_ZERO : v);
   }
-  const found = t.get(END) as PropertySet<Int64> | undefined;
-  if (found !== undefined) return found;
+  const equal = t.get(END) as PropertySet<Int64> | undefined;
+  if (equal !== undefined) {
+    found = true;
+    return equal;
+  }
   if (entries >= MAX_ENTRIES) {
     // Start over (the sets in use stay in their tables); `t` belongs to the dropped tries.
     shapes = new Map();
     last = undefined;
     entries = 0;
-    return freeze(set);
+    return freeze(set, frozen);
   }
   entries++;
-  t.set(END, freeze(set));
-  return set;
+  const out = freeze(set, frozen);
+  t.set(END, out);
+  return out;
 }

@@ -9,6 +9,7 @@ import { decodeError, type Reader } from './reader.js';
 import { readString, STR_NAME } from './strings.js';
 import { readDataSet, readMetaData, readTemplate } from './complex-decode.js';
 import { readPropertySet } from './property-decode.js';
+import { sharedPropertySet } from './property-cache.js';
 import { varNumber, varRead } from './var-number.js';
 import { commonValue, copyBytes, K_BOOL, K_BYTES, K_DOUBLE, K_FLOAT, K_INT, K_LONG, K_NESTED, K_NONE, K_STRING, metricValue, wireValue } from './decode-values.js';
 
@@ -173,7 +174,8 @@ export function readMetric(r: Reader, end: number, depth: number): DecodedMetric
       }
       case 0x4a: {
         const e = r.delimited(end);
-        properties = readPropertySet(r, e, depth + 1);
+        // Template members' sets are not shared: the cache's sets decoded at depth 1.
+        properties = depth === 0 && r.shareProperties ? sharedPropertySet(r, e) : readPropertySet(r, e, depth + 1);
         break;
       }
       case 0x50:

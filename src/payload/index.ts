@@ -37,6 +37,13 @@ export interface DecodeOptions {
    * A value that does not fit the returned type is a decode error.
    */
   resolveType?: MetricTypeResolver;
+  /**
+   * Top-level metrics' property sets are frozen (with their values and nested sets), and a set
+   * whose bytes equal those of a recently decoded set is that same object (see
+   * property-cache.ts). For consumers that keep births' properties, as a host does: equal sets
+   * cost one object, and a repeated set is found instead of decoded. Default false: fresh objects.
+   */
+  shareProperties?: boolean;
 }
 
 const DEFAULT_MAX_DECOMPRESSED = 16 * 1024 * 1024;
@@ -108,7 +115,8 @@ export function decodePayload(bytes: Uint8Array, options?: DecodeOptions): Decod
   if (!(bytes instanceof Uint8Array)) throw new SparkplugDecodeError('payload must be a Uint8Array');
   const max = options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
   const resolveType = options?.resolveType;
-  const outer = decodeRaw(bytes, resolveType);
+  const share = options?.shareProperties === true;
+  const outer = decodeRaw(bytes, resolveType, share);
   if (outer.uuid !== COMPRESSED_PAYLOAD_UUID) return outer;
   let algorithm = 'DEFLATE'; // Tahu's default when the metric is missing
   for (const m of outer.metrics ?? []) {
@@ -118,7 +126,7 @@ export function decodePayload(bytes: Uint8Array, options?: DecodeOptions): Decod
   }
   if (outer.body === undefined) throw new SparkplugDecodeError('compressed payload without a body');
   if (!(max >= 1)) throw new SparkplugDecodeError(`maxDecompressedBytes must be ≥ 1, got ${max}`);
-  return decodeRaw(decompress(outer.body, algorithm, max), resolveType);
+  return decodeRaw(decompress(outer.body, algorithm, max), resolveType, share);
 }
 
 /**
@@ -129,13 +137,14 @@ export function decodePayload(bytes: Uint8Array, options?: DecodeOptions): Decod
 const shared = new Reader(new Uint8Array(0));
 let sharedBusy = false;
 
-function decodeRaw(bytes: Uint8Array, resolveType: MetricTypeResolver | undefined): DecodedPayload {
+function decodeRaw(bytes: Uint8Array, resolveType: MetricTypeResolver | undefined, shareProperties: boolean): DecodedPayload {
   const own = resolveType !== undefined || sharedBusy;
   const r = own ? new Reader(bytes, resolveType) : shared;
   if (!own) {
     sharedBusy = true;
     r.reset(bytes);
   }
+  r.shareProperties = shareProperties;
   try {
     return readPayload(r, bytes.length);
   } catch (e: unknown) {

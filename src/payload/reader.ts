@@ -34,6 +34,8 @@ export class Reader implements TextSource {
 
   /** Types for top-level metrics that arrive without a datatype (see DecodeOptions.resolveType). */
   readonly resolveType: MetricTypeResolver | undefined;
+  /** DecodeOptions.shareProperties, for this decode. */
+  shareProperties = false;
   /**
    * Views of `buf`, made at most once per decode and only when needed: DataView for floats and
    * the string cache's 4-byte reads (inlined by TurboFan), Buffer for string slicing.

@@ -204,7 +204,7 @@ class StringCache {
 }
 
 /** The last `rem` (0..3) bytes at `at` as a little-endian word, zero-padded. */
-function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): number {
+export function tailWord(dv: DataView, buf: Uint8Array, at: number, rem: number): number {
   if (rem === 0) return 0;
   // Reading past the string is fine while inside the buffer: the extra bytes are masked off.
   if (at + 4 <= buf.length) return dv.getInt32(at, true) & ((1 << (rem * 8)) - 1);

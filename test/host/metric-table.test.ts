@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import type { HostEvents } from '../../src/host/index.js';
-import type { Metric, PropertySet } from '../../src/payload/index.js';
+import type { DecodedMetric, Metric, PropertySet } from '../../src/payload/index.js';
+import { MetricTable } from '../../src/host/metric-table.js';
 import { T0, fakeTime, flush, SimEdge, startHost, tick } from './helpers.js';
 
 /** Birth properties as a plant's tag database gives them. */
@@ -170,5 +171,34 @@ describe('host metric tables (columns, shared property sets)', () => {
     assert.deepEqual(m?.['Big'], { value: 3, type: 'UInt64', timestamp: T0 + 5, stale: false, alias: (2n ** 55n).toString() });
     assert.equal(m?.['Flag']?.value, false);
     assert.equal(m?.['Count']?.value, 8);
+  });
+});
+
+describe('metric tables of births with the same names', () => {
+  const birth = (names: string[], base: number): DecodedMetric[] => names.map((name, i) => ({ name, alias: base + i, type: 'Double', value: base + i }));
+  const rowsOf = (t: MetricTable): [string, number][] => [...t.rows()].map((r) => [t.name(r), t.value(r) as number]);
+
+  test('each table finds its own rows and values by name and alias', () => {
+    const a = MetricTable.fromBirth(birth(['x', 'y', 'z'], 10), 0).table;
+    const b = MetricTable.fromBirth(birth(['x', 'y', 'z'], 20), 0).table;
+    b.setValue(b.byNameOnly('y'), 99);
+    assert.deepEqual(rowsOf(a), [['x', 10], ['y', 11], ['z', 12]]);
+    assert.deepEqual(rowsOf(b), [['x', 20], ['y', 99], ['z', 22]]);
+    assert.equal(a.find({ alias: 12 }), a.byNameOnly('z'));
+    assert.equal(b.find({ alias: 12 }), -1);
+  });
+
+  test('a repeated name, a rejected metric, another order or another length give the table its own names', () => {
+    MetricTable.fromBirth(birth(['x', 'y', 'z'], 10), 0);
+    const repeated = MetricTable.fromBirth(birth(['x', 'y', 'x'], 10), 0);
+    assert.deepEqual(rowsOf(repeated.table), [['x', 12], ['y', 11]]);
+    const rejected = MetricTable.fromBirth([...birth(['x', 'y'], 10), { name: 'z', value: 1 }], 0);
+    assert.equal(rejected.rejected, 1);
+    assert.deepEqual(rowsOf(rejected.table), [['x', 10], ['y', 11]]);
+    assert.equal(rejected.table.byNameOnly('z'), -1);
+    assert.deepEqual(rowsOf(MetricTable.fromBirth(birth(['z', 'y', 'x'], 10), 0).table), [['z', 10], ['y', 11], ['x', 12]]);
+    assert.deepEqual(rowsOf(MetricTable.fromBirth(birth(['x', 'y'], 10), 0).table), [['x', 10], ['y', 11]]);
+    // After all of those, the first names again.
+    assert.deepEqual(rowsOf(MetricTable.fromBirth(birth(['x', 'y', 'z'], 30), 0).table), [['x', 30], ['y', 31], ['z', 32]]);
   });
 });
