@@ -153,8 +153,9 @@ function hostYaml(a: { port: number; maxPerSecond?: number; backoffMs?: number; 
     '  port: 0',
     'rebirth:',
     `  enabled: ${a.rebirth === false ? 'false' : 'true'}`,
-    `  maxPerSecond: ${a.maxPerSecond ?? 20}`,
-    `  staleAfterReconnectMs: ${a.staleAfterReconnectMs ?? 5000}`,
+    // Absent: the host's defaults.
+    ...(a.maxPerSecond === undefined ? [] : [`  maxPerSecond: ${a.maxPerSecond}`]),
+    ...(a.staleAfterReconnectMs === undefined ? [] : [`  staleAfterReconnectMs: ${a.staleAfterReconnectMs}`]),
     'logLevel: silent',
     '',
   ].join('\n');
@@ -313,6 +314,8 @@ class SimEdge {
       dbirth: Uint8Array[];
       ddata: Uint8Array[][];
       primaryHostId: string | undefined;
+      /** An older edge or a gateway: after its first birth it reconnects without one and goes on sending data. */
+      birthOnlyWhenAsked: boolean;
       backoffMs: number;
       stats: EdgeStats;
     },
@@ -337,7 +340,8 @@ class SimEdge {
       will: { topic: topicOf('NDEATH', this.i), payload: Buffer.from(ndeathPayload(bdSeq)), qos: 1, retain: false },
     });
     this.client = c;
-    this.born = false;
+    const keepsSession = this.o.birthOnlyWhenAsked && this.born;
+    this.born = keepsSession;
     this.birthStateTs = undefined;
     c.on('error', () => undefined);
     c.on('connect', () => {
@@ -346,7 +350,7 @@ class SimEdge {
       const subs: Record<string, { qos: 0 | 1 }> = { [topicOf('NCMD', this.i)]: { qos: 1 } };
       if (this.o.primaryHostId !== undefined) subs[`spBv1.0/STATE/${this.o.primaryHostId}`] = { qos: 1 };
       c.subscribe(subs, () => {
-        if (this.o.primaryHostId === undefined) this.birth();
+        if (this.o.primaryHostId === undefined && !keepsSession) this.birth();
       });
     });
     c.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -355,7 +359,7 @@ class SimEdge {
       c.removeAllListeners('close');
       c.end(true);
       this.client = undefined;
-      this.born = false;
+      if (!this.o.birthOnlyWhenAsked) this.born = false;
       if (this.stopped) return;
       this.bdSeq = (bdSeq + 1) % 256;
       const cap = Math.min(30_000, this.o.backoffMs * 2 ** this.failures++);
@@ -448,6 +452,7 @@ function roleEdges(): void {
         dbirth: dbirthOf(i),
         ddata,
         primaryHostId: typeof primary === 'string' ? primary : undefined,
+        birthOnlyWhenAsked: cfg['birthOnlyWhenAsked'] === true,
         backoffMs: num(cfg['backoffMs'], 500),
         stats,
       }),
@@ -514,7 +519,12 @@ function roleHost(): void {
       mark();
       const h = createHostApplication(
         await parseHostConfig(
-          hostYaml({ port, maxPerSecond: num(cfg['maxPerSecond'], 20), backoffMs: num(cfg['backoffMs'], 500), staleAfterReconnectMs: num(cfg['staleAfterReconnectMs'], 5000) }),
+          hostYaml({
+            port,
+            backoffMs: num(cfg['backoffMs'], 500),
+            ...(cfg['maxPerSecond'] === undefined ? {} : { maxPerSecond: num(cfg['maxPerSecond']) }),
+            ...(cfg['staleAfterReconnectMs'] === undefined ? {} : { staleAfterReconnectMs: num(cfg['staleAfterReconnectMs']) }),
+          }),
         ),
       );
       host = h;
