@@ -40,11 +40,8 @@ export class ModelUpdater {
         return;
       case 'DDATA': {
         const d = device;
-        // HP-7: data from a device the host has no (current) DBIRTH for
-        if (d === undefined || !d.online) {
-          this.ctx.problem('unknown_device', { group: node.group, node: node.id, device: msg.device });
-          this.ctx.requestRebirth(node, 'unknownDevice');
-        } else this.data(node, msg.device, d.metrics, p);
+        if (d === undefined || !d.online) this.unknownDevice(node, msg.device);
+        else this.data(node, msg.device, d.metrics, p);
         return;
       }
       case 'DDEATH':
@@ -142,8 +139,7 @@ export class ModelUpdater {
     let table: MetricTable;
     if (device === undefined) table = node.metrics;
     else if (d === undefined || !d.online) {
-      // HP-7: data from a device the host has no (current) DBIRTH for
-      this.ctx.requestRebirth(node, 'unknownDevice');
+      this.unknownDevice(node, device);
       return true;
     } else table = d.metrics;
     const n = cols.length;
@@ -172,6 +168,12 @@ export class ModelUpdater {
     }
     this.afterData(node, device, unknown, updates);
     return true;
+  }
+
+  /** HP-7: data from a device the host has no (current) DBIRTH for. */
+  private unknownDevice(node: NodeModel, device: string): void {
+    this.ctx.problem('unknown_device', { group: node.group, node: node.id, device });
+    this.ctx.requestRebirth(node, 'unknownDevice');
   }
 
   /** Rows of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
