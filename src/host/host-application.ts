@@ -387,7 +387,9 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private sendRebirth(node: NodeModel, reason: RebirthReason): void {
     node.counters.rebirthsRequested++;
     this.counters.rebirthsRequested++;
-    this.log?.info({ group: node.group, node: node.id, reason }, 'requesting rebirth');
+    // Requests caused by bad input are already logged (rate-limited) under their cause; a line each would be one per node.
+    const level = reason === 'manual' || reason === 'staleAfterReconnect' ? 'info' : 'debug';
+    this.log?.[level]({ group: node.group, node: node.id, reason }, 'requesting rebirth');
     const topic = formatTopic({ kind: 'node', type: 'NCMD', group: node.group, node: node.id });
     this.gate.commandSent(topic);
     // [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-payloads-ncmd-qos] QoS 0, not retained
