@@ -22,9 +22,18 @@ export const INPUT_PROBLEM_CAUSES = [
   'unknown_alias',
   'unknown_device',
   'foreign_command',
+  'flood',
 ] as const;
 
 export type InputProblemCause = (typeof INPUT_PROBLEM_CAUSES)[number];
+
+/**
+ * Bad messages from one edge node within one log interval that make it a flood: counted once per
+ * node and interval, so the operator learns which node misbehaves (summaries do not name nodes).
+ */
+export const FLOOD_PROBLEMS = 1000;
+/** Bound on the per-node tallies: a publisher cycling through endless node ids must not grow them. */
+const MAX_TALLIES = 10_000;
 
 /** What the first line of a cause says; `info` for causes that are legitimate traffic or routine. */
 const DESCRIPTION: Record<InputProblemCause, { readonly level: 'info' | 'warn'; readonly text: string }> = {
@@ -41,6 +50,7 @@ const DESCRIPTION: Record<InputProblemCause, { readonly level: 'info' | 'warn'; 
   unknown_alias: { level: 'warn', text: 'metrics (alias or name) not declared in the birth' },
   unknown_device: { level: 'warn', text: 'DDATA from a device without a current DBIRTH' },
   foreign_command: { level: 'info', text: 'NCMD/DCMD this host did not send (another host or client); not edge state, ignored' },
+  flood: { level: 'warn', text: `an edge node sent more than ${FLOOD_PROBLEMS} bad messages within one log interval` },
 };
 
 /** Details of one occurrence; logged only for the first of an interval. */
@@ -61,14 +71,19 @@ export class InputProblems {
   private readonly windowStart = new Map<InputProblemCause, number>();
   private readonly suppressed = new Map<InputProblemCause, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Bad messages per "group/node" since `talliedSince`. */
+  private tallies = new Map<string, number>();
+  private talliedSince: number;
 
   constructor(private readonly o: InputProblemsOptions) {
     this.counts = Object.fromEntries(INPUT_PROBLEM_CAUSES.map((c) => [c, 0])) as Record<InputProblemCause, number>;
+    this.talliedSince = o.now();
   }
 
   readonly report: ReportProblem = (cause, fields) => {
     this.counts[cause]++;
     const now = this.o.now();
+    if (cause !== 'flood' && fields['node'] !== undefined) this.tally(`${fields['group']}/${fields['node']}`, fields, now);
     const start = this.windowStart.get(cause);
     if (start !== undefined && now - start < this.o.intervalMs) {
       this.suppressed.set(cause, (this.suppressed.get(cause) ?? 0) + 1);
@@ -95,6 +110,16 @@ export class InputProblems {
       clearInterval(this.timer);
       this.timer = undefined;
     }
+  }
+
+  private tally(key: string, fields: ProblemFields, now: number): void {
+    if (now - this.talliedSince >= this.o.intervalMs || this.tallies.size >= MAX_TALLIES) {
+      this.tallies = new Map();
+      this.talliedSince = now;
+    }
+    const n = (this.tallies.get(key) ?? 0) + 1;
+    this.tallies.set(key, n);
+    if (n === FLOOD_PROBLEMS) this.report('flood', { group: fields['group'], node: fields['node'] });
   }
 
   private summarise(cause: InputProblemCause, elapsedMs: number): boolean {

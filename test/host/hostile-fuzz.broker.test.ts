@@ -183,5 +183,7 @@ test('a flood from one node does not starve the others: good data is applied pro
   t.diagnostic(`flood of 20,000 sent in ${floodMs} ms, ${total()} delivered to the host; good data latency over ${sorted.length} messages: median ${median} ms, max ${max} ms; problems ${JSON.stringify(p)}`);
   assert.ok(sorted.length >= 5, 'good data applied during the flood');
   assert.ok(max < 1000, `good data applied within 1 s during the flood (max ${max} ms)`);
+  assert.equal(p.flood, 1, 'the flooding node is named once per interval');
+  assert.equal(rig.lines.find((l) => l.cause === 'flood')?.msg.startsWith('an edge node sent more than 1000'), true);
   assert.ok(rig.lines.filter((l) => l.cause !== undefined).length <= 4, 'a few lines for the whole flood');
 });

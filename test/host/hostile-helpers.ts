@@ -21,6 +21,7 @@ export interface LogLine {
   readonly msg: string;
   readonly cause?: InputProblemCause;
   readonly count?: number;
+  readonly node?: string;
 }
 
 export interface HostileRig {

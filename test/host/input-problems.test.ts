@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { InputProblems, OwnCommands } from '../../src/host/input-problems.js';
+import { FLOOD_PROBLEMS, InputProblems, OwnCommands } from '../../src/host/input-problems.js';
 
 interface Line {
   readonly level: number;
@@ -68,4 +68,15 @@ test('own commands: each echo taken off once; what is left over is foreign', () 
   own.sent('d'); // full: starts over rather than grow
   assert.equal(own.echo('b'), false);
   assert.equal(own.echo('d'), true);
+});
+
+test('a node with more than FLOOD_PROBLEMS bad messages in one interval is named once as a flood', () => {
+  const { lines, problems, advance } = rig();
+  for (let i = 0; i < 3 * FLOOD_PROBLEMS; i++) problems.report('malformed_payload', { group: 'G', node: 'Noisy' });
+  for (let i = 0; i < FLOOD_PROBLEMS - 1; i++) problems.report('seq_repeated', { group: 'G', node: 'Busy' });
+  assert.equal(problems.counts.flood, 1);
+  assert.equal(lines.filter((l) => l.cause === 'flood').length, 1);
+  advance(60_000);
+  problems.report('malformed_payload', { group: 'G', node: 'Busy' });
+  assert.equal(problems.counts.flood, 1, 'tallies start over each interval');
 });
