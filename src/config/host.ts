@@ -34,6 +34,15 @@ export const hostSchema = z.strictObject({
       staleAfterReconnectMs: z.int().positive().default(1000),
     })
     .prefault({}),
+  /** Bounds on what the host accepts from the broker (hostile or broken publishers). */
+  limits: z
+    .strictObject({
+      /** Larger payloads are dropped before decoding and counted as `oversized_payload`. */
+      maxPayloadBytes: z.int().positive().default(16 * 1024 * 1024),
+      /** At most one log line per input problem cause per this interval, besides its first. */
+      problemLogIntervalMs: z.int().positive().default(60_000),
+    })
+    .prefault({}),
   logLevel: logLevelSchema,
 });
 

@@ -7,11 +7,14 @@ import type { DecodedMetric, DecodedPayload, Int64, MetricValue, PropertySet } f
 import { SCAN_HISTORICAL, scannedValue, valueFits, type DataColumns } from '../payload/index.js';
 import { MetricTable, resolvedRows } from './metric-table.js';
 import type { DeviceModel, NodeModel, SequencedMessage } from './model.js';
+import type { ReportProblem } from './input-problems.js';
 import type { HostCounters, HostEvents, MetricUpdate, RebirthReason } from './types.js';
 
 export interface UpdateContext {
   readonly counters: HostCounters;
   readonly log: Logger | undefined;
+  /** Bad input from an edge node: counted by cause, logged rate-limited (never a line per message). */
+  readonly problem: ReportProblem;
   now(): number;
   requestRebirth(node: NodeModel, reason: RebirthReason): void;
   /** An NBIRTH arrived: any rebirth request for the node is answered. */
@@ -37,8 +40,7 @@ export class ModelUpdater {
         return;
       case 'DDATA': {
         const d = device;
-        // HP-7: data from a device the host has no (current) DBIRTH for
-        if (d === undefined || !d.online) this.ctx.requestRebirth(node, 'unknownDevice');
+        if (d === undefined || !d.online) this.unknownDevice(node, msg.device);
         else this.data(node, msg.device, d.metrics, p);
         return;
       }
@@ -55,7 +57,7 @@ export class ModelUpdater {
   nodeBirth(node: NodeModel, p: DecodedPayload, seq: number): void {
     const ts = p.timestamp ?? this.ctx.now();
     const { table, rejected } = MetricTable.fromBirth(p.metrics ?? [], ts);
-    if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, rejected }, 'NBIRTH metrics without name or datatype ignored');
+    if (rejected > 0) this.ctx.problem('invalid_birth_metric', { group: node.group, node: node.id, rejected });
     const bdSeqRow = table.byNameOnly(BDSEQ_METRIC);
     const bdSeq = bdSeqRow < 0 ? undefined : table.value(bdSeqRow);
     node.clearReorder();
@@ -63,7 +65,7 @@ export class ModelUpdater {
     node.lastSeq = seq;
     node.metrics = table;
     node.bdSeq = typeof bdSeq === 'number' || typeof bdSeq === 'bigint' ? bdSeq : undefined;
-    if (node.bdSeq === undefined) this.ctx.log?.warn({ group: node.group, node: node.id }, 'NBIRTH without a bdSeq metric');
+    if (node.bdSeq === undefined) this.ctx.problem('birth_without_bdseq', { group: node.group, node: node.id });
     node.online = true;
     node.stale = false;
     node.staleSince = undefined;
@@ -83,7 +85,7 @@ export class ModelUpdater {
   private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
     const ts = p.timestamp ?? this.ctx.now();
     const { table, rejected } = MetricTable.fromBirth(p.metrics ?? [], ts);
-    if (rejected > 0) this.ctx.log?.warn({ group: node.group, node: node.id, device, rejected }, 'DBIRTH metrics without name or datatype ignored');
+    if (rejected > 0) this.ctx.problem('invalid_birth_metric', { group: node.group, node: node.id, device, rejected });
     const d = node.device(device);
     d.metrics = table;
     d.online = true;
@@ -137,8 +139,7 @@ export class ModelUpdater {
     let table: MetricTable;
     if (device === undefined) table = node.metrics;
     else if (d === undefined || !d.online) {
-      // HP-7: data from a device the host has no (current) DBIRTH for
-      this.ctx.requestRebirth(node, 'unknownDevice');
+      this.unknownDevice(node, device);
       return true;
     } else table = d.metrics;
     const n = cols.length;
@@ -169,12 +170,18 @@ export class ModelUpdater {
     return true;
   }
 
+  /** HP-7: data from a device the host has no (current) DBIRTH for. */
+  private unknownDevice(node: NodeModel, device: string): void {
+    this.ctx.problem('unknown_device', { group: node.group, node: node.id, device });
+    this.ctx.requestRebirth(node, 'unknownDevice');
+  }
+
   /** Rows of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
   private readonly scannedRows: number[] = [];
 
   private afterData(node: NodeModel, device: string | undefined, unknown: number, updates: MetricUpdate[] | undefined): void {
     if (unknown > 0) {
-      this.ctx.log?.warn({ group: node.group, node: node.id, device, unknown }, 'metrics not declared in the birth');
+      this.ctx.problem('unknown_alias', { group: node.group, node: node.id, device, unknown });
       // HP-7: an unknown alias or a metric not in the birth
       this.ctx.requestRebirth(node, 'unknownMetric');
     }

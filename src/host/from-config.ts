@@ -27,6 +27,7 @@ export function createHostApplication(config: HostConfig, opts: HostFromConfigOp
       maxPerSecond: config.rebirth.maxPerSecond,
       staleAfterReconnectMs: config.rebirth.staleAfterReconnectMs,
     },
+    limits: config.limits,
     logger: log,
   });
   return host;

@@ -19,6 +19,8 @@ import { NAMESPACE, assertValidId, decodeState, encodeState, formatTopic, parseT
 import type { ConnectInfo, DisconnectInfo } from '../transport/index.js';
 import { rebirthPayload, writePayload } from './commands.js';
 import { Ingest } from './ingest.js';
+import { InputGate, type InputProblemCause } from './input-problems.js';
+import { sessionTimestamp } from './session-timestamp.js';
 import { HostModel, type NodeModel } from './model.js';
 import { RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
@@ -48,6 +50,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     historicalMetrics: 0,
     stateReasserts: 0,
   };
+  /** Bad input seen, by cause (see input-problems.ts); every cause present. */
+  readonly inputProblems: Readonly<Record<InputProblemCause, number>>;
   private stateValue: HostState = 'offline';
   private readonly model = new HostModel();
   private readonly routes: RouteCache;
@@ -59,6 +63,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private readonly staleAfterReconnectMs: number;
   private readonly retryAfterMs: number;
   private readonly log: Logger | undefined;
+  private readonly gate: InputGate;
   private readonly now: () => number;
   /** T of the Will handed to the transport for the latest CONNECT attempt. */
   private willTs: number | undefined;
@@ -84,6 +89,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.log = options.logger?.child({ hostId: options.hostId });
     // [tck-id-payloads-timestamp-in-UTC] command payload timestamps are Date.now(): UTC ms
     this.now = options.now ?? Date.now;
+    this.gate = new InputGate(this.log, this.now, options.limits);
+    this.inputProblems = this.gate.problems.counts;
     this.scheduler = new RebirthScheduler({
       ratePerSecond: r.maxPerSecond,
       burst: r.burst,
@@ -96,6 +103,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       model: this.model,
       counters: this.counters,
       log: this.log,
+      problem: this.gate.problems.report,
       reorderWindowMs: r.reorderWindowMs,
       now: this.now,
       requestRebirth: (node, reason) => {
@@ -159,6 +167,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       });
     } finally {
       for (const off of this.unsubscribe.splice(0)) off();
+      this.gate.problems.flush(true);
       this.sessionTs = undefined;
       this.transition('offline');
     }
@@ -188,6 +197,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     const topic = device === undefined ? formatTopic({ kind: 'node', type: 'NCMD', group, node }) : formatTopic({ kind: 'device', type: 'DCMD', group, node, device });
     // [tck-id-payloads-ncmd-qos] [tck-id-payloads-ncmd-retain] [tck-id-payloads-dcmd-qos] [tck-id-payloads-dcmd-retain] QoS 0, not retained
     // [tck-id-topics-ncmd-mqtt] [tck-id-topics-dcmd-mqtt]
+    this.gate.commandSent(topic);
     await this.options.transport.publish(topic, bytes, { qos: 0, retain: false });
   }
 
@@ -240,7 +250,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private async onConnect(info: ConnectInfo): Promise<void> {
     if (this.stateValue !== 'connecting') return;
     const connection = ++this.connections;
-    const ts = this.connectTimestamp(info);
+    const ts = sessionTimestamp(info, this.stateTopic, this.willTs ?? this.now(), this.log);
     this.sessionTs = ts;
     try {
       // [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe]
@@ -265,24 +275,6 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     } catch (err) {
       this.log?.warn({ err }, 'session setup failed; waiting for the next connection');
     }
-  }
-
-  /**
-   * T of this connection: the timestamp of the Will its CONNECT carried (the transport reports it),
-   * so the birth matches the Will even if `willMessage()` was called again since. Falls back to the
-   * last T handed out (or now) when the transport was not wired to `willMessage()`.
-   */
-  private connectTimestamp(info: ConnectInfo): number {
-    const will = info.will;
-    if (will !== undefined && will.topic === this.stateTopic) {
-      try {
-        return decodeState(will.payload).timestamp;
-      } catch {
-        // not our Will's format: fall through
-      }
-    }
-    this.log?.warn('transport connected without the host STATE Will; wire MqttSessionOptions.will to willMessage()');
-    return this.willTs ?? this.now();
   }
 
   private onDisconnect(info: DisconnectInfo): void {
@@ -335,6 +327,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private onMessage(topic: string, payload: Uint8Array): void {
     // Never throw into the transport: a bad message or a failing event listener is logged and dropped.
     try {
+      if (this.gate.oversized(topic, payload)) return;
       // Hot path: a topic seen before needs no parsing and no lookup of its group and node.
       let route = this.routes.get(topic);
       if (route === undefined) {
@@ -343,10 +336,11 @@ export class HostApplication extends TypedEmitter<HostEvents> {
           t = parseTopic(topic);
         } catch (err) {
           this.counters.invalidMessages++;
-          this.log?.debug({ topic, err }, 'ignoring a message on a non-Sparkplug topic');
+          this.gate.problems.report('bad_topic', { topic: topic.slice(0, 200), detail: err instanceof Error ? err.message : String(err) });
           return;
         }
         if (t.kind === 'state') return this.onState(t.hostId, payload);
+        if (t.type === 'NCMD' || t.type === 'DCMD') this.gate.commandSeen(topic);
         route = this.routes.add(topic, t);
       }
       if (route !== undefined) this.ingest.handle(route, payload);
@@ -362,7 +356,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       state = decodeState(payload);
     } catch (err) {
       this.counters.invalidMessages++;
-      this.log?.warn({ err }, 'ignoring a malformed STATE for our own host id');
+      this.gate.problems.report('malformed_payload', { topic: this.stateTopic, detail: err instanceof Error ? err.message : String(err) });
       return;
     }
     const ts = this.sessionTs;
@@ -393,8 +387,11 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private sendRebirth(node: NodeModel, reason: RebirthReason): void {
     node.counters.rebirthsRequested++;
     this.counters.rebirthsRequested++;
-    this.log?.info({ group: node.group, node: node.id, reason }, 'requesting rebirth');
+    // Requests caused by bad input are already logged (rate-limited) under their cause; a line each would be one per node.
+    const level = reason === 'manual' || reason === 'staleAfterReconnect' ? 'info' : 'debug';
+    this.log?.[level]({ group: node.group, node: node.id, reason }, 'requesting rebirth');
     const topic = formatTopic({ kind: 'node', type: 'NCMD', group: node.group, node: node.id });
+    this.gate.commandSent(topic);
     // [tck-id-operational-behavior-host-reordering-rebirth] [tck-id-payloads-ncmd-qos] QoS 0, not retained
     // [tck-id-topics-ncmd-mqtt] [tck-id-payloads-ncmd-retain]
     this.options.transport

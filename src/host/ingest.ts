@@ -1,7 +1,8 @@
 /**
  * Edge traffic in: decoding (with the birth datatypes), seq checking per edge node and the reorder
  * window; `ModelUpdater` applies what comes out in order. Nothing here throws for any input: bad
- * messages are logged, counted and answered with a rebirth request.
+ * messages are counted by cause (input-problems.ts), logged rate-limited and answered with a rebirth
+ * request where one helps.
  */
 import { DataColumns, decodePayload, scanDataPayload, type DecodeOptions } from '../payload/index.js';
 import type { DecodedPayload } from '../payload/types.js';
@@ -48,6 +49,7 @@ export class Ingest {
     }
     if (node.lastSeq === undefined) {
       // HP-7: data, DBIRTH or DDEATH before any NBIRTH (host started mid-session, or after its reconnect)
+      this.ctx.problem('data_before_birth', { group: node.group, node: node.id, verb: msg.verb });
       this.ctx.requestRebirth(node, 'noBirth');
       return;
     }
@@ -117,15 +119,15 @@ export class Ingest {
     try {
       return decodePayload(bytes, table === undefined ? BIRTH_OPTIONS : resolvedRows.decodeOptions);
     } catch (err) {
-      this.malformed(node, err, 'payload does not decode');
+      this.malformed(node, 'malformed_payload', errorText(err));
       return undefined;
     }
   }
 
-  private malformed(node: NodeModel, err: unknown, what: string): void {
+  private malformed(node: NodeModel, cause: 'malformed_payload' | 'invalid_seq', detail: string): void {
     node.counters.decodeErrors++;
     this.ctx.counters.decodeErrors++;
-    this.ctx.log?.warn({ group: node.group, node: node.id, err }, what);
+    this.ctx.problem(cause, { group: node.group, node: node.id, detail });
     // HP-7: a malformed payload leaves the model unknown; ask for the full state again
     this.ctx.requestRebirth(node, 'decodeError');
   }
@@ -135,21 +137,21 @@ export class Ingest {
     // [tck-id-payloads-sequence-num-req-nbirth] seq is required and 0..255 on every sequenced message
     // [tck-id-payloads-nbirth-seq] [tck-id-message-flow-edge-node-birth-publish-nbirth-payload-seq]
     if (typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= 255) return seq;
-    this.malformed(node, undefined, `missing or invalid seq ${String(seq)}`);
+    this.malformed(node, 'invalid_seq', `seq ${String(seq)}`);
     return undefined;
   }
 
   private outOfOrder(node: NodeModel, msg: SequencedMessage, bytes: Uint8Array, seq: number, expected: number): void {
     // Within half the seq space ahead = a later message (a gap); behind = a duplicate or a late straggler.
     if (((seq - expected) & 0xff) >= 128) {
-      this.ctx.log?.debug({ group: node.group, node: node.id, seq, expected }, 'late or duplicate message dropped');
+      this.ctx.problem(seq === node.lastSeq ? 'seq_repeated' : 'seq_out_of_order', { group: node.group, node: node.id, seq, expected });
       return;
     }
     const pending = (node.pending ??= new Map());
     if (pending.size === 0) {
       node.counters.gaps++;
       this.ctx.counters.gaps++;
-      this.ctx.log?.info({ group: node.group, node: node.id, seq, expected }, 'seq gap');
+      this.ctx.problem('seq_gap', { group: node.group, node: node.id, seq, expected });
     }
     pending.set(seq, { msg, bytes });
     if (this.ctx.reorderWindowMs <= 0) {
@@ -202,9 +204,13 @@ export class Ingest {
       // No rebirth: a node that is dying cannot answer one.
       node.counters.decodeErrors++;
       this.ctx.counters.decodeErrors++;
-      this.ctx.log?.warn({ group: node.group, node: node.id, err }, 'NDEATH does not decode');
+      this.ctx.problem('malformed_payload', { group: node.group, node: node.id, verb: 'NDEATH', detail: errorText(err) });
       return;
     }
     this.updater.nodeDeath(node, p);
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

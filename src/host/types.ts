@@ -46,6 +46,14 @@ export interface RebirthOptions {
   readonly retryAfterMs?: number;
 }
 
+/** Bounds on what the host accepts from the broker. */
+export interface HostLimits {
+  /** Larger payloads are dropped before decoding and counted as `oversized_payload`. Default 16 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** At most one log line per input problem cause per this interval (plus its first). Default 60000. */
+  readonly problemLogIntervalMs?: number;
+}
+
 export interface HostApplicationOptions {
   /** sparkplug_host_id: unique per infrastructure ([tck-id-operational-behavior-host-application-host-id]). */
   readonly hostId: string;
@@ -53,6 +61,7 @@ export interface HostApplicationOptions {
   readonly groups?: readonly string[] | undefined;
   readonly transport: HostTransport;
   readonly rebirth?: RebirthOptions | undefined;
+  readonly limits?: HostLimits | undefined;
   readonly logger?: Logger | undefined;
   /** UTC ms; injected for tests. Default Date.now. */
   readonly now?: (() => number) | undefined;

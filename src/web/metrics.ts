@@ -4,7 +4,8 @@
  * Nothing is updated on the message path; every value is read from the host when scraped
  * (observability costs nothing when unused).
  */
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { INPUT_PROBLEM_CAUSES } from '../host/index.js';
 import type { ConnectionHealth } from '../transport/index.js';
 import { mirrorCounters } from './base.js';
 import { registerConnectFailures } from './connection.js';
@@ -26,6 +27,16 @@ export function createMetricsRegistry(host: WebHost, mqtt?: ConnectionHealth): R
   const registry = new Registry();
   registry.setDefaultLabels({ host_id: host.hostId });
   mirrorCounters(registry, COUNTERS, (key) => host.counters[key]);
+  new Counter({
+    name: 'sparkstate_host_input_problems_total',
+    help: 'Bad or unexpected input from the broker, by cause (README: Hostile input)',
+    labelNames: ['cause'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cause of INPUT_PROBLEM_CAUSES) this.inc({ cause }, host.inputProblems[cause]);
+    },
+  });
   if (mqtt !== undefined) registerConnectFailures(registry, 'sparkstate_host', mqtt);
   new Gauge({
     name: 'sparkstate_host_nodes',

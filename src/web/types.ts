@@ -7,6 +7,7 @@ export type WebHost = Pick<
   | 'hostId'
   | 'state'
   | 'counters'
+  | 'inputProblems'
   | 'snapshot'
   | 'stats'
   | 'hasNode'

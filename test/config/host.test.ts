@@ -24,6 +24,14 @@ describe('host config', () => {
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 1000 });
     assert.equal(c.logLevel, 'info');
+    assert.deepEqual(c.limits, { maxPayloadBytes: 16 * 1024 * 1024, problemLogIntervalMs: 60_000 });
+  });
+
+  it('limits: a payload size limit and a problem log interval, positive integers', async () => {
+    const c = await parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 65536 }\n');
+    assert.deepEqual(c.limits, { maxPayloadBytes: 65536, problemLogIntervalMs: 60_000 });
+    const e = await configError(parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 0 }\n'));
+    assert.deepEqual(e.issues.map((i) => i.path), ['limits.maxPayloadBytes']);
   });
 
   it('groups are optional', async () => {
