@@ -24,6 +24,9 @@ describe('host config', () => {
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 1000 });
     assert.equal(c.logLevel, 'info');
+    // The host's store sits next to the config file, like the edge's; keys are kept a day.
+    assert.equal(c.storeDir, '/cfg/data/host');
+    assert.deepEqual(c.commands, { idempotencyWindowMs: 86_400_000 });
   });
 
   it('groups are optional', async () => {
