@@ -60,10 +60,7 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
   const app = baseApp(logger);
 
   registerPage(app);
-  const keys = IdempotencyStore.open(opts.idempotency?.dir, {
-    windowMs: opts.idempotency?.windowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
-    logger,
-  });
+  const keys = openKeys(opts.idempotency?.dir, opts.idempotency?.windowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS, logger);
   app.addHook('onClose', async () => keys.close());
   registerApi(app, host, keys);
   const feed = new LiveFeed(host, {
@@ -97,6 +94,19 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
     return reply.code(503).send({ ...body, status: 'unavailable', reason });
   });
   return app;
+}
+
+/**
+ * An unusable storeDir (e.g. a read-only /config in a container) must not keep the host's model and
+ * API down: keys are then kept in memory, and the log says they will not survive a restart.
+ */
+function openKeys(dir: string | undefined, windowMs: number, logger: Logger | undefined): IdempotencyStore {
+  try {
+    return IdempotencyStore.open(dir, { windowMs, logger });
+  } catch (err) {
+    logger?.error({ err, dir }, 'Idempotency-Key store unusable; keys kept in memory until the host stops');
+    return IdempotencyStore.open(undefined, { windowMs, logger });
+  }
 }
 
 export async function createHttpServer(host: WebHost, opts: HttpServerOptions): Promise<HttpServer> {

@@ -1,11 +1,14 @@
 /** The Idempotency-Key store on its own: window, reopening, failures not kept, concurrent callers. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import { sameValue } from '../../src/host/write-confirm.js';
 import { IdempotencyStore, type StoredAnswer } from '../../src/web/idempotency.js';
+import { createHttpServer } from '../../src/web/index.js';
+import { startHost } from '../host/helpers.js';
 
 const answer = (body: unknown): (() => Promise<StoredAnswer>) => () => Promise.resolve({ status: 200, body });
 
@@ -61,4 +64,19 @@ test('sameValue compares as the datatype stores the value', () => {
   assert.equal(sameValue('Bytes', new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
   assert.equal(sameValue('String', 'a', 'b'), false);
   assert.equal(sameValue('Int32Array', [1, 2], [1, 2]), true);
+});
+
+test('an unusable storeDir does not stop the HTTP API: keys are kept in memory and the log says so', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkstate-idem-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const notADir = join(dir, 'file');
+  writeFileSync(notADir, 'x');
+  const lines: { msg: string }[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+  const h = await startHost();
+  t.after(() => h.host.stop());
+  const http = await createHttpServer(h.host, { port: 0, logger, idempotency: { dir: notADir } });
+  t.after(() => http.close());
+  assert.equal((await fetch(`${http.url}/api/state`)).status, 200);
+  assert.deepEqual(lines.map((l) => l.msg), ['Idempotency-Key store unusable; keys kept in memory until the host stops']);
 });
