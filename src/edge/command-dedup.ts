@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 
 /** How often at most a dropped duplicate is logged; the others are counted into the next line. */
 const LOG_EVERY_MS = 10_000;
+/** Commands remembered at most: a client flooding commands must not grow the node's memory without bound. */
+const MAX_KEYS = 10_000;
 
 export class CommandDedup {
   /** key → when it was first seen; insertion order is time order, so expiry scans from the front. */
@@ -35,6 +37,7 @@ export class CommandDedup {
     // latin1 maps each byte to one char: an exact, cheap key for the small payloads commands are.
     const key = `${topic}\u0000${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1')}`;
     if (!this.seen.has(key)) {
+      if (this.seen.size >= MAX_KEYS) this.seen.delete(this.seen.keys().next().value as string);
       this.seen.set(key, t);
       return false;
     }
