@@ -12,7 +12,12 @@ export async function hostCommand(configPath: string): Promise<void> {
   const stop = watchStopSignals(log);
   const host = createHostApplication(config, { logger: log });
   // HTTP first: /healthz answers 503 while the host is still connecting, which is what a container probe wants.
-  const http = await createHttpServer(host, { port: config.http.port, host: config.http.host, logger: log });
+  const http = await createHttpServer(host, {
+    port: config.http.port,
+    host: config.http.host,
+    logger: log,
+    idempotency: { dir: config.storeDir, windowMs: config.commands.idempotencyWindowMs },
+  });
   log.info({ url: http.url }, 'HTTP API listening');
   await host.start();
   await stop.stopWith(async () => {

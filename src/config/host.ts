@@ -43,6 +43,14 @@ export const hostSchema = z.strictObject({
       problemLogIntervalMs: z.int().positive().default(60_000),
     })
     .prefault({}),
+  /** Where the host keeps what must outlive a restart (the Idempotency-Key answers); relative to the config file. */
+  storeDir: z.string().min(1).default('./data/host'),
+  commands: z
+    .strictObject({
+      /** How long POST /api/write remembers an Idempotency-Key and its first answer. Default 24 h. */
+      idempotencyWindowMs: z.int().positive().default(86_400_000),
+    })
+    .prefault({}),
   logLevel: logLevelSchema,
 });
 

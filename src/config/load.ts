@@ -25,7 +25,7 @@ export interface TlsConfig {
 }
 
 export type MqttConfig = Omit<MqttFileConfig, 'tls'> & { readonly tls?: TlsConfig };
-/** `storeDir` is absolute once loaded. */
+/** `storeDir` is absolute once loaded (edge and host). */
 export type EdgeConfig = Omit<EdgeFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
 export type HostConfig = Omit<HostFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
 
@@ -150,7 +150,7 @@ export async function parseHostConfig(
   const issues: ConfigIssue[] = [];
   const mqtt = await readTls(parsed.mqtt, baseDir, issues);
   if (issues.length > 0) throw new ConfigError(sourceName, issues);
-  return { ...parsed, mqtt };
+  return { ...parsed, mqtt, storeDir: resolve(baseDir, parsed.storeDir) };
 }
 
 async function readConfigFile(path: string): Promise<string> {

@@ -8,6 +8,7 @@ import { decodePayload } from '../payload/index.js';
 import type { DecodedMetric, MetricTypeName } from '../payload/types.js';
 import { decodeState, parseTopic, type SparkplugTopic } from '../topic/index.js';
 import { NEXT_SERVER_METRIC, REBIRTH_METRIC } from './certificates.js';
+import type { CommandDedup } from './command-dedup.js';
 import type { PrimaryHostTracker } from './primary-host.js';
 import type { Scope } from './scope.js';
 import type { EdgeEvents, EdgeState } from './types.js';
@@ -19,6 +20,7 @@ export interface CommandContext {
   readonly host: PrimaryHostTracker | undefined;
   readonly nodeScope: Scope;
   readonly deviceScopes: ReadonlyMap<string, Scope>;
+  readonly dedup: CommandDedup;
   state(): EdgeState;
   rebirth(): void;
   nextServer(): void;
@@ -40,7 +42,7 @@ export function handleCommand(ctx: CommandContext, topicString: string, payload:
       onState(ctx, topic.hostId, payload);
       return;
     case 'node':
-      if (topic.type === 'NCMD' && ownNode(ctx, topic)) onCommand(ctx, ctx.nodeScope, payload);
+      if (topic.type === 'NCMD' && ownNode(ctx, topic)) onCommand(ctx, ctx.nodeScope, topicString, payload);
       return;
     case 'device': {
       if (topic.type !== 'DCMD' || !ownNode(ctx, topic)) return;
@@ -49,7 +51,7 @@ export function handleCommand(ctx: CommandContext, topicString: string, payload:
         ctx.log?.warn({ device: topic.device }, 'DCMD for an unknown device ignored');
         return;
       }
-      onCommand(ctx, scope, payload);
+      onCommand(ctx, scope, topicString, payload);
       return;
     }
     default: {
@@ -82,18 +84,19 @@ function onState(ctx: CommandContext, hostId: string, payload: Uint8Array): void
   else if (verdict === 'offline' && ctx.state() !== 'connecting') ctx.hostOffline();
 }
 
-function onCommand(ctx: CommandContext, scope: Scope, payload: Uint8Array): void {
+function onCommand(ctx: CommandContext, scope: Scope, topic: string, payload: Uint8Array): void {
   let metrics: DecodedMetric[];
+  let timestamp;
   try {
     // Hosts may omit datatypes in commands: take them from our own metric definitions.
-    metrics =
-      decodePayload(payload, {
-        resolveType: (m) => typeFor(scope, m),
-      }).metrics ?? [];
+    const decoded = decodePayload(payload, { resolveType: (m) => typeFor(scope, m) });
+    metrics = decoded.metrics ?? [];
+    timestamp = decoded.timestamp;
   } catch (e) {
     ctx.log?.warn({ err: e, device: scope.id || undefined }, 'ignoring undecodable command');
     return;
   }
+  let duplicate: boolean | undefined;
   for (const m of metrics) {
     // Q21: commands are accepted at QoS 0 or 1, with or without a payload timestamp.
     if (scope.isNode && m.name === REBIRTH_METRIC) {
@@ -104,7 +107,9 @@ function onCommand(ctx: CommandContext, scope: Scope, payload: Uint8Array): void
       if (m.value === true) ctx.nextServer();
       continue;
     }
-    void write(ctx, scope, m);
+    // Checked once per payload and only for writes: rebirth requests keep their own handling.
+    duplicate ??= timestamp !== undefined && ctx.dedup.isDuplicate(topic, payload);
+    if (!duplicate) void write(ctx, scope, m);
   }
 }
 

@@ -16,6 +16,7 @@ import { AliasTable } from './aliases.js';
 import { NodeTopics } from './topics.js';
 import { nbirthPayload, ndeathPayload } from './certificates.js';
 import { type CommandContext, handleCommand } from './commands.js';
+import { CommandDedup } from './command-dedup.js';
 import { Forwarder, type ReplayTarget } from './forward.js';
 import { PrimaryHostTracker } from './primary-host.js';
 import { Scope } from './scope.js';
@@ -33,6 +34,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     metricsReplayed: 0,
     metricsDiscarded: 0,
     commandsRejected: 0,
+    commandsDuplicate: 0,
     births: 0,
   };
   private stateValue: EdgeState = 'offline';
@@ -52,6 +54,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
   private readonly omitDataTypes: boolean;
   private readonly live: LiveData;
   private readonly topics: NodeTopics;
+  private readonly dedup: CommandDedup;
 
   constructor(readonly options: EdgeNodeOptions) {
     super();
@@ -67,6 +70,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
     this.now = options.now ?? Date.now;
     this.withNames = options.sendNamesInData === true;
     this.omitDataTypes = options.datatypesInData !== true;
+    this.dedup = new CommandDedup(this.stats, options.commandDedupWindowMs ?? 10_000, this.now, this.log);
     this.forwarder = new Forwarder(options.forwardStore, options.replayRatePerSec ?? 5000, this.log, this.withNames);
     this.live = new LiveData({
       transport: options.transport,
@@ -359,6 +363,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       host: this.host,
       nodeScope: this.nodeScope,
       deviceScopes: this.deviceScopes,
+      dedup: this.dedup,
       state: () => this.stateValue,
       rebirth: () => this.rebirth(),
       nextServer: () => this.leaveServer('Node Control/Next Server'),

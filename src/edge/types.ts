@@ -72,6 +72,8 @@ export interface EdgeNodeOptions {
   readonly datatypesInData?: boolean;
   /** Historical metrics replayed per second after a re-birth (default 5000). */
   readonly replayRatePerSec?: number;
+  /** A repeated delivery of one NCMD/DCMD write (same bytes) within this long is dropped (default 10000). */
+  readonly commandDedupWindowMs?: number;
   readonly logger?: Logger | undefined;
   readonly now?: () => number;
 }
@@ -84,6 +86,8 @@ export interface EdgeStats {
   metricsReplayed: number;
   metricsDiscarded: number;
   commandsRejected: number;
+  /** NCMD/DCMD writes dropped as a repeated delivery of one command (command-dedup.ts). */
+  commandsDuplicate: number;
   births: number;
 }
 

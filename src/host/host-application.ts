@@ -70,6 +70,8 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   /** T of the connected session (its Will and its birth); undefined while not connected. */
   private sessionTs: number | undefined;
   private connections = 0;
+  /** Payload timestamp of the last write command sent. */
+  private lastWriteTs = 0;
   private staleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -191,7 +193,10 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     // [tck-id-operational-behavior-data-commands-ncmd-metric-name] [tck-id-operational-behavior-data-commands-dcmd-metric-name]
     const row = table.byNameOnly(name);
     if (row < 0) throw new SparkplugError(ErrorCodes.UNKNOWN_METRIC, `no metric ${JSON.stringify(name)} in the birth of ${group}/${node}${device === undefined ? '' : `/${device}`}`);
-    const bytes = encodePayload(writePayload(table, row, value, this.now()));
+    // Strictly increasing: two writes of one value within a millisecond still differ, so the edge
+    // never takes a genuine repeat for a duplicated delivery (edge/command-dedup.ts).
+    this.lastWriteTs = Math.max(this.now(), this.lastWriteTs + 1);
+    const bytes = encodePayload(writePayload(table, row, value, this.lastWriteTs));
     // [tck-id-topics-ncmd-topic] [tck-id-operational-behavior-data-commands-ncmd-verb] [tck-id-topics-dcmd-topic]
     // [tck-id-operational-behavior-data-commands-dcmd-verb]
     const topic = device === undefined ? formatTopic({ kind: 'node', type: 'NCMD', group, node }) : formatTopic({ kind: 'device', type: 'DCMD', group, node, device });

@@ -18,6 +18,7 @@ const COUNTERS: readonly { key: keyof EdgeStats; name: string; help: string }[] 
   { key: 'metricsReplayed', name: 'sparkstate_edge_metrics_replayed_total', help: 'Stored metric values replayed as historical after a birth' },
   { key: 'metricsDiscarded', name: 'sparkstate_edge_metrics_discarded_total', help: 'Metric values dropped (no store-and-forward, queue full, unencodable)' },
   { key: 'births', name: 'sparkstate_edge_births_total', help: 'Birth sequences (NBIRTH + DBIRTHs) sent' },
+  { key: 'commandsDuplicate', name: 'sparkstate_edge_commands_duplicate_total', help: 'NCMD/DCMD writes dropped as a repeated delivery (same bytes within 10 s)' },
   { key: 'commandsRejected', name: 'sparkstate_edge_commands_rejected_total', help: 'NCMD/DCMD writes refused (unknown metric, read-only, bad value)' },
 ];
 

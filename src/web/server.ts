@@ -6,7 +6,8 @@
  *   GET  /api/events    Server-Sent Events: a snapshot, then batched deltas (live/wire.ts)
  *   GET  /api/state     the whole model (HostSnapshot)
  *   POST /api/rebirth   {group, node}                          → 202 | 404 | 409
- *   POST /api/write     {group, node, device?, metric, value}   → 200 | 400 | 404 | 409
+ *   POST /api/write     {group, node, device?, metric, value}   → 200 | 400 | 404 | 409 | 422
+ *                       (Idempotency-Key header, ?confirm=MS)
  *   GET  /metrics       Prometheus text format
  *   GET  /healthz       200 while the host is online, else 503 with the reason
  *   POST /api/demo/restart-broker   only when demo controls are given (`sparkstate demo`)
@@ -21,6 +22,7 @@ import { registerDemo, type DemoControls } from './demo.js';
 import { LiveFeed } from './live/feed.js';
 import { registerLive } from './live/routes.js';
 import { watchConnection } from './connection.js';
+import { IdempotencyStore } from './idempotency.js';
 import { createMetricsRegistry } from './metrics.js';
 import { registerPage } from './page/index.js';
 import type { WebHost } from './types.js';
@@ -35,7 +37,15 @@ export interface HttpAppOptions {
   readonly liveBatchMs?: number | undefined;
   /** Live feed: node summaries (seq, counters) at most this often, ms. Default 1000. */
   readonly liveSummaryMs?: number | undefined;
+  /**
+   * Where POST /api/write keeps its Idempotency-Key answers (`dir` undefined: in memory, lost on
+   * restart) and for how long, ms (default 24 h).
+   */
+  readonly idempotency?: { readonly dir?: string | undefined; readonly windowMs?: number | undefined } | undefined;
 }
+
+/** How long an Idempotency-Key is remembered by default: a day covers any sane client's retries. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface HttpServerOptions extends HttpAppOptions {
   /** 0 = any free port (see `HttpServer.port`). */
@@ -50,7 +60,9 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
   const app = baseApp(logger);
 
   registerPage(app);
-  registerApi(app, host);
+  const keys = openKeys(opts.idempotency?.dir, opts.idempotency?.windowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS, logger);
+  app.addHook('onClose', async () => keys.close());
+  registerApi(app, host, keys);
   const feed = new LiveFeed(host, {
     batchMs: opts.liveBatchMs ?? 200,
     summaryMs: opts.liveSummaryMs ?? 1000,
@@ -82,6 +94,19 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
     return reply.code(503).send({ ...body, status: 'unavailable', reason });
   });
   return app;
+}
+
+/**
+ * An unusable storeDir (e.g. a read-only /config in a container) must not keep the host's model and
+ * API down: keys are then kept in memory, and the log says they will not survive a restart.
+ */
+function openKeys(dir: string | undefined, windowMs: number, logger: Logger | undefined): IdempotencyStore {
+  try {
+    return IdempotencyStore.open(dir, { windowMs, logger });
+  } catch (err) {
+    logger?.error({ err, dir }, 'Idempotency-Key store unusable; keys kept in memory until the host stops');
+    return IdempotencyStore.open(undefined, { windowMs, logger });
+  }
 }
 
 export async function createHttpServer(host: WebHost, opts: HttpServerOptions): Promise<HttpServer> {

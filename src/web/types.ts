@@ -23,7 +23,14 @@ export type WebHost = Pick<
  * Error codes of the HTTP API: a SparkplugError's own code when the host refused (NOT_ONLINE,
  * UNKNOWN_METRIC, ENCODE, ...), else one of the HTTP-only codes.
  */
-export type ApiErrorCode = ErrorCode | 'ERR_VALIDATION' | 'ERR_BAD_REQUEST' | 'ERR_NOT_FOUND' | 'ERR_INTERNAL';
+export type ApiErrorCode =
+  | ErrorCode
+  | 'ERR_VALIDATION'
+  | 'ERR_BAD_REQUEST'
+  | 'ERR_NOT_FOUND'
+  /** 422: an Idempotency-Key sent again with a different write. */
+  | 'ERR_IDEMPOTENCY_KEY_REUSED'
+  | 'ERR_INTERNAL';
 
 /** Body of every 4xx/5xx answer. */
 export interface ApiError {

@@ -25,6 +25,9 @@ describe('host config', () => {
     assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 1000 });
     assert.equal(c.logLevel, 'info');
     assert.deepEqual(c.limits, { maxPayloadBytes: 16 * 1024 * 1024, problemLogIntervalMs: 60_000 });
+    // The host's store sits next to the config file, like the edge's; keys are kept a day.
+    assert.equal(c.storeDir, '/cfg/data/host');
+    assert.deepEqual(c.commands, { idempotencyWindowMs: 86_400_000 });
   });
 
   it('limits: a payload size limit and a problem log interval, positive integers', async () => {

@@ -1,8 +1,8 @@
 /** `sparkstate host --config FILE` as a child process: HTTP health, then SIGTERM → offline STATE before exit. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, startMosquitto } from '../helpers/mosquitto.js';
@@ -61,4 +61,6 @@ test('CLI: sparkstate host serves /healthz 200 once online; SIGTERM publishes th
   assert.ok(p.timestamp > born.timestamp, `death ${p.timestamp} after birth ${born.timestamp}`);
   assert.equal(death.qos, 1);
   assert.equal(death.retain, true);
+  // The default storeDir, next to the config file, holds the Idempotency-Key answers.
+  assert.ok(existsSync(join(dirname(file), 'data', 'host', 'idempotency.sqlite')));
 });
