@@ -4,7 +4,9 @@
  * (100,000 metrics/s) for SOAK_SECONDS (default 600), publishing through Mosquitto. Every
  * SOAK_SAMPLE_S (default 30) s: the CLI's RSS from /proc, its CPU, the metrics a subscriber
  * received, and the lag from each DDATA's timestamp to its arrival (a growing backlog shows as a
- * growing lag or a falling rate). Prints first / last / max, and the trend of RSS after warm-up.
+ * growing lag or a falling rate). Prints first / last / max, the trend of RSS after the first
+ * fifth, and the CLI's live heap after a full GC (a heap snapshot) at the end of the first fifth
+ * and at the end: what a leak would grow.
  *
  *   npm run build && npx tsc -p tsconfig.json && node build/bench/edge-soak.js   # SOAK_SECONDS=60 for a quick run
  *
@@ -14,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricCounter, procStat, startCli, stop } from './edge-cli-proc.js';
+import { heapSnapshotArgs, liveHeapMb } from './heap-snapshot.js';
 import { edgeConfig } from './edge-cli-workload.js';
 import { withBroker } from './edge-proc.js';
 import { envInt, fmt, printTable } from './report.js';
@@ -60,9 +63,10 @@ export async function runEdgeSoak(): Promise<void> {
     counter.watch(node);
     const file = join(dir, 'edge.yaml');
     writeFileSync(file, edgeConfig(broker.url, node, layout, 100, join(dir, 'store')));
-    const proc = startCli(file, []);
+    const proc = startCli(file, heapSnapshotArgs(dir));
     const pid = proc.pid ?? 0;
     const samples: SoakSample[] = [];
+    const heap: { t: number; mb: number }[] = [];
     try {
       while (counter.delivered() === 0) {
         if (proc.exitCode !== null) throw new Error(`the CLI exited with ${proc.exitCode}`);
@@ -87,11 +91,13 @@ export async function runEdgeSoak(): Promise<void> {
           lagMaxMs: lag.maxMs,
         };
         samples.push(s);
-        prev = { at, cpuMs, delivered };
+        if (heap.length === 0 && s.t >= seconds / 5) heap.push({ t: s.t, mb: await liveHeapMb(pid, dir) });
+        prev = { at: performance.now(), cpuMs: procStat(pid).cpuMs, delivered: counter.delivered() };
         process.stdout.write(
           `  t=${s.t.toFixed(0)}s RSS ${s.rssMb.toFixed(1)} MB, CPU ${s.cpuPct.toFixed(1)} %, ${fmt(s.metricsPerSec)} metrics/s, lag mean ${s.lagMeanMs.toFixed(1)} ms max ${s.lagMaxMs.toFixed(0)} ms\n`,
         );
       }
+      heap.push({ t: (performance.now() - t0) / 1000, mb: await liveHeapMb(pid, dir) });
     } finally {
       await stop(proc);
       await counter.close();
@@ -120,7 +126,8 @@ export async function runEdgeSoak(): Promise<void> {
       rss,
     );
     process.stdout.write(
-      `after the first fifth: RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, trend ${(trend * 60).toFixed(2)} MB per minute\n`,
+      `after the first fifth: RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, trend ${(trend * 60).toFixed(2)} MB per minute\n` +
+        `live heap after a full GC: ${heap.map((h) => `${h.mb.toFixed(1)} MB at t=${h.t.toFixed(0)}s`).join(', ')}\n`,
     );
   });
 }
