@@ -23,20 +23,11 @@ import { Scope } from './scope.js';
 import { LiveData } from './data-message.js';
 import { ScanClock } from './scan-clock.js';
 import type { WillMessage } from '../transport/index.js';
-import type { EdgeEvents, EdgeNodeOptions, EdgeState, EdgeStats } from './types.js';
+import { newEdgeStats, type EdgeEvents, type EdgeNodeOptions, type EdgeState, type EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS, startSources } from './lifecycle.js';
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
-  readonly stats: EdgeStats = {
-    messagesPublished: 0,
-    metricsPublished: 0,
-    metricsStored: 0,
-    metricsReplayed: 0,
-    metricsDiscarded: 0,
-    commandsRejected: 0,
-    commandsDuplicate: 0,
-    births: 0,
-  };
+  readonly stats: EdgeStats = newEdgeStats();
   private stateValue: EdgeState = 'offline';
   private seq = 0;
   /** bdSeq of the current MQTT session (the one its Will carries). */

@@ -91,6 +91,20 @@ export interface EdgeStats {
   births: number;
 }
 
+/** Every counter at zero. */
+export function newEdgeStats(): EdgeStats {
+  return {
+    messagesPublished: 0,
+    metricsPublished: 0,
+    metricsStored: 0,
+    metricsReplayed: 0,
+    metricsDiscarded: 0,
+    commandsRejected: 0,
+    commandsDuplicate: 0,
+    births: 0,
+  };
+}
+
 export type EdgeEvents = {
   stateChanged: [from: EdgeState, to: EdgeState];
   /** A command that was refused (unknown metric, read-only, bad value). */

@@ -24,6 +24,7 @@ import { sessionTimestamp } from './session-timestamp.js';
 import { HostModel, type NodeModel } from './model.js';
 import { RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
+import { StaleCheck } from './stale-check.js';
 import { modelStats, snapshotModel, type HostSnapshot, type ModelStats } from './snapshot.js';
 import type { HostApplicationOptions, HostCounters, HostEvents, HostState, HostWillMessage, RebirthReason } from './types.js';
 
@@ -33,9 +34,6 @@ const ALLOWED: Record<HostState, readonly HostState[]> = {
   online: ['connecting', 'closing'],
   closing: ['offline'],
 };
-
-/** Longest wait between two requests to a node that stays silent after the host's reconnect. */
-const RE_ASK_MAX_MS = 60_000;
 
 export class HostApplication extends TypedEmitter<HostEvents> {
   readonly hostId: string;
@@ -60,8 +58,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private readonly groups: ReadonlySet<string> | undefined;
   private readonly stateTopic: string;
   private readonly autoRebirth: boolean;
-  private readonly staleAfterReconnectMs: number;
-  private readonly retryAfterMs: number;
+  private readonly staleCheck: StaleCheck;
   private readonly log: Logger | undefined;
   private readonly gate: InputGate;
   private readonly now: () => number;
@@ -72,7 +69,6 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private connections = 0;
   /** Payload timestamp of the last write command sent. */
   private lastWriteTs = 0;
-  private staleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(readonly options: HostApplicationOptions) {
@@ -84,8 +80,16 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.stateTopic = formatTopic({ kind: 'state', hostId: options.hostId });
     const r = resolveRebirthOptions(options.rebirth ?? {});
     this.autoRebirth = r.enabled;
-    this.staleAfterReconnectMs = r.staleAfterReconnectMs;
-    this.retryAfterMs = r.retryAfterMs;
+    this.staleCheck = new StaleCheck({
+      staleAfterMs: r.staleAfterReconnectMs,
+      retryAfterMs: r.retryAfterMs,
+      nodes: () => this.model.nodes(),
+      current: (connection) => connection === this.connections && this.stateValue === 'online',
+      // Nodes already asked in this session (their data arrived without an NBIRTH) are not asked twice.
+      ask: (n) => {
+        if (!this.scheduler.isOutstanding(n)) this.enqueueRebirth(n, 'staleAfterReconnect');
+      },
+    });
     this.groups = options.groups === undefined ? undefined : new Set(options.groups);
     this.routes = new RouteCache(this.model, this.groups);
     this.log = options.logger?.child({ hostId: options.hostId });
@@ -276,7 +280,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       // Online as soon as the birth is on its way: later publishes (rebirth NCMDs) follow it on the wire.
       this.transition('online');
       await birth;
-      this.scheduleStaleCheck(connection);
+      if (this.autoRebirth) this.staleCheck.start(connection);
     } catch (err) {
       this.log?.warn({ err }, 'session setup failed; waiting for the next connection');
     }
@@ -300,33 +304,9 @@ export class HostApplication extends TypedEmitter<HostEvents> {
 
   /** Stops every timer: pending rebirths, reorder windows, the stale check. */
   private quiesce(): void {
-    clearTimeout(this.staleTimer);
-    this.staleTimer = undefined;
+    this.staleCheck.stop();
     this.scheduler.clear();
     for (const n of this.model.nodes()) n.clearReorder();
-  }
-
-  /**
-   * After a reconnect, nodes that were online and have not re-birthed on their own within the
-   * window are asked; those that stay silent are asked again, every retryAfterMs and then less
-   * often (up to RE_ASK_MAX_MS), until they birth or die. A node still reconnecting to the broker
-   * does not receive a request (it is lost) and births by itself once connected; one that kept
-   * its session but only births when asked does receive it.
-   */
-  private scheduleStaleCheck(connection: number, round = 0): void {
-    let any = false;
-    for (const n of this.model.nodes()) any ||= n.online && n.stale;
-    if (!any || !this.autoRebirth) return;
-    const delayMs = round === 0 ? this.staleAfterReconnectMs : Math.min(this.retryAfterMs * 2 ** (round - 1), RE_ASK_MAX_MS);
-    this.staleTimer = setTimeout(() => {
-      this.staleTimer = undefined;
-      if (connection !== this.connections || this.stateValue !== 'online') return;
-      // Nodes already asked in this session (their data arrived without an NBIRTH) are not asked twice.
-      for (const n of this.model.nodes()) {
-        if (n.online && n.stale && !this.scheduler.isOutstanding(n)) this.enqueueRebirth(n, 'staleAfterReconnect');
-      }
-      this.scheduleStaleCheck(connection, round + 1);
-    }, delayMs);
   }
 
   private onMessage(topic: string, payload: Uint8Array): void {
