@@ -8,11 +8,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { encodePayload } from '../../src/payload/index.js';
 import { parseTopic } from '../../src/topic/index.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 import { payload as anyPayload } from '../payload/arbitrary.js';
-import { lifo } from './broker-helpers.js';
-import { assertLogsAddUp, G, GoodNode, hostileClient, scrapedProblems, startLoggedHost } from './hostile-helpers.js';
+import { assertLogsAddUp, G, GoodNode, hostileClient, scrapedProblems, hostileSetup } from './hostile-helpers.js';
 
 const LIMIT = 8192;
 const SEED = Number(process.env['FUZZ_SEED'] ?? 18);
@@ -92,13 +90,9 @@ function expectedExact(msgs: readonly Msg[]): { oversized: number; badTopic: num
 }
 
 test(`fuzz: ${COUNT} generated hostile messages (seed ${SEED}) while two good nodes publish: the host stays up, their models are exact, logs stay few, counters add up`, async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url, { maxPayloadBytes: LIMIT });
-  const { host } = rig;
-  const goods = [await GoodNode.start(s, broker.url, 'Good1'), await GoodNode.start(s, broker.url, 'Good2')];
-  const bad = await hostileClient(s, broker.url);
+  const { s, url, rig, host } = await hostileSetup(t, { maxPayloadBytes: LIMIT });
+  const goods = [await GoodNode.start(s, url, 'Good1'), await GoodNode.start(s, url, 'Good2')];
+  const bad = await hostileClient(s, url);
   const msgs = fc.sample(message, { seed: SEED, numRuns: COUNT });
 
   let done = false;
@@ -160,12 +154,8 @@ function startFlooder(url: string, birth: Uint8Array, badSeq: Uint8Array): Promi
 }
 
 test('a flood from one node does not starve the others: good data is applied promptly while 20,000 bad messages arrive', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url);
-  const { host } = rig;
-  const good = await GoodNode.start(s, broker.url, 'Good1');
+  const { s, url, rig, host } = await hostileSetup(t);
+  const good = await GoodNode.start(s, url, 'Good1');
   await waitUntil(() => host.snapshot().groups[G]?.nodes['Good1']?.devices['Pump']?.online === true, 3000, 'good node born');
 
   let flooding = true;
@@ -180,7 +170,7 @@ test('a flood from one node does not starve the others: good data is applied pro
   });
   const birth = encodePayload({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }] });
   const badSeq = encodePayload({ timestamp: Date.now(), seq: 200, metrics: [{ alias: 1, type: 'Double', value: 1 }] });
-  const flooder = startFlooder(broker.url, birth, badSeq);
+  const flooder = startFlooder(url, birth, badSeq);
   const floodDone = flooder.then(() => void (flooding = false));
   const start = Date.now();
   while (flooding || Date.now() - start < 200) {

@@ -12,7 +12,9 @@ import { createHostApplication, INPUT_PROBLEM_CAUSES, type HostApplication, type
 import type { Metric } from '../../src/payload/index.js';
 import { createMetricsRegistry } from '../../src/web/metrics.js';
 import { waitUntil } from '../helpers/wait.js';
-import { hostValues, hostYaml, RawEdge, type Scope } from './broker-helpers.js';
+import type { TestContext } from 'node:test';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { hostValues, hostYaml, lifo, RawEdge, type Scope } from './broker-helpers.js';
 
 export const G = 'Plant1';
 
@@ -28,6 +30,18 @@ export interface HostileRig {
   readonly host: HostApplication;
   /** Every line the host logged, parsed. */
   readonly lines: LogLine[];
+}
+
+/** A broker of the test's own and a logged host on it, both disposed after the test. */
+export async function hostileSetup(
+  t: TestContext,
+  limits: { maxPayloadBytes?: number; problemLogIntervalMs?: number } = {},
+): Promise<{ s: Scope; url: string; rig: HostileRig; host: HostApplication }> {
+  const s = lifo(t);
+  const broker = await startMosquitto();
+  s.after(() => broker.dispose());
+  const rig = await startLoggedHost(s, broker.url, limits);
+  return { s, url: broker.url, rig, host: rig.host };
 }
 
 export async function startLoggedHost(s: Scope, url: string, limits: { maxPayloadBytes?: number; problemLogIntervalMs?: number } = {}): Promise<HostileRig> {

@@ -8,22 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { encodePayload } from '../../src/payload/index.js';
 import { parseTopic } from '../../src/topic/index.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
 import { startObserver } from '../helpers/observer.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
-import { lifo, RawEdge } from './broker-helpers.js';
-import { assertLogsAddUp, G, GoodNode, hostileClient, problemLines, scrapedProblems, startLoggedHost } from './hostile-helpers.js';
+import { RawEdge } from './broker-helpers.js';
+import { assertLogsAddUp, G, GoodNode, hostileClient, problemLines, scrapedProblems, hostileSetup } from './hostile-helpers.js';
 
 const LIMIT = 4096;
 
 test('random bytes, truncated and oversized payloads, wrong topics: counted by cause, one line per cause, a summary per interval, the good node unaffected', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url, { maxPayloadBytes: LIMIT, problemLogIntervalMs: 500 });
-  const { host } = rig;
-  const good = await GoodNode.start(s, broker.url, 'Good1');
-  const bad = await hostileClient(s, broker.url);
+  const { s, url, rig, host } = await hostileSetup(t, { maxPayloadBytes: LIMIT, problemLogIntervalMs: 500 });
+  const good = await GoodNode.start(s, url, 'Good1');
+  const bad = await hostileClient(s, url);
   const nbirth = encodePayload({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }] });
 
   const wrongTopics = ['spBv1.0/Plant1', 'spBv1.0/Plant1/NFOO/x', 'spBv1.0/Plant1/NDATA', 'spBv1.0/Plant1/NDATA/a/b/c', 'spBv1.0//NDATA/x'];
@@ -59,14 +54,10 @@ test('random bytes, truncated and oversized payloads, wrong topics: counted by c
 });
 
 test('births without bdSeq, data before birth, aliases and devices never born, missing seq: counted by cause, the good node unaffected', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url);
-  const { host } = rig;
-  const good = await GoodNode.start(s, broker.url, 'Good1');
-  const odd = await RawEdge.connect(s, broker.url, G, 'NoBdSeq');
-  const late = await RawEdge.connect(s, broker.url, G, 'Late');
+  const { s, url, rig, host } = await hostileSetup(t);
+  const good = await GoodNode.start(s, url, 'Good1');
+  const odd = await RawEdge.connect(s, url, G, 'NoBdSeq');
+  const late = await RawEdge.connect(s, url, G, 'Late');
 
   await odd.send('NBIRTH', undefined, { timestamp: Date.now(), seq: 0, metrics: [{ name: 'Temperature', alias: 1, type: 'Double', value: 1 }] });
   await waitUntil(() => host.snapshot().groups[G]?.nodes['NoBdSeq']?.online === true, 3000, 'NBIRTH without bdSeq applied');
@@ -95,13 +86,9 @@ test('births without bdSeq, data before birth, aliases and devices never born, m
 });
 
 test('repeated, reversed and skipped seq: counted as seq_repeated, seq_out_of_order and seq_gap; the good node unaffected', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url);
-  const { host } = rig;
-  const good = await GoodNode.start(s, broker.url, 'Good1');
-  const edge = await RawEdge.connect(s, broker.url, G, 'Jumpy');
+  const { s, url, rig, host } = await hostileSetup(t);
+  const good = await GoodNode.start(s, url, 'Good1');
+  const edge = await RawEdge.connect(s, url, G, 'Jumpy');
   await edge.nbirth(0, [{ name: 'Temperature', alias: 1, type: 'Double', value: 1 }]);
   await edge.ndata([{ alias: 1, type: 'Double', value: 2 }], 1);
   await edge.ndata([{ alias: 1, type: 'Double', value: 3 }], 2);
@@ -121,18 +108,14 @@ test('repeated, reversed and skipped seq: counted as seq_repeated, seq_out_of_or
 });
 
 test('NCMD and DCMD from another client are counted as foreign_command (info), the host\'s own are not; the model is unaffected', async (t) => {
-  const s = lifo(t);
-  const broker = await startMosquitto();
-  s.after(() => broker.dispose());
-  const rig = await startLoggedHost(s, broker.url);
-  const { host } = rig;
-  const cmds = await startObserver(broker.url, { topics: ['spBv1.0/+/NCMD/#'] });
+  const { s, url, rig, host } = await hostileSetup(t);
+  const cmds = await startObserver(url, { topics: ['spBv1.0/+/NCMD/#'] });
   s.after(() => cmds.close());
-  const good = await GoodNode.start(s, broker.url, 'Good1');
-  const other = await RawEdge.connect(s, broker.url, G, 'Other');
+  const good = await GoodNode.start(s, url, 'Good1');
+  const other = await RawEdge.connect(s, url, G, 'Other');
   await other.nbirth(0, [{ name: 'Temperature', alias: 1, type: 'Double', value: 1 }]);
   await waitUntil(() => host.hasNode(G, 'Other') && host.snapshot().groups[G]?.nodes['Other']?.online === true, 3000, 'Other born');
-  const client = await hostileClient(s, broker.url, 'other-host');
+  const client = await hostileClient(s, url, 'other-host');
   const rebirth = encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
   await client.publishAsync(`spBv1.0/${G}/NCMD/Good1`, Buffer.from(rebirth));
   await client.publishAsync(`spBv1.0/${G}/DCMD/Good1/Pump`, Buffer.from(encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Speed', type: 'UInt16', value: 9 }] })));
