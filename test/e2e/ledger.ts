@@ -1,0 +1,225 @@
+/**
+ * An independent account of what the edge nodes said on the wire: a plain MQTT.js subscriber
+ * (test/helpers/observer.ts) whose payloads are decoded by protobufjs from proto/sparkplug_b.proto,
+ * never by our codec. (Tahu's decoder cannot read data messages without datatypes.)
+ * It answers the suite's questions: which samples of each counter arrived (live or historical), how
+ * many are missing or came twice, what each metric's latest value is, and how many rebirth requests
+ * each node got.
+ */
+import { startObserver, type ObservedMessage, type Observer } from '../helpers/observer.js';
+import { PayloadType } from '../payload/proto-schema.js';
+
+/** A metric as protobufjs gives it (snake_case fields of the .proto; 64-bit as decimal strings). */
+interface WireMetric {
+  name?: string;
+  alias?: string;
+  is_historical?: boolean;
+  int_value?: number;
+  long_value?: string;
+  float_value?: number;
+  double_value?: number;
+  boolean_value?: boolean;
+  string_value?: string;
+}
+
+const VALUE_FIELDS = ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value'] as const;
+
+function decodeMetrics(bytes: Uint8Array): WireMetric[] {
+  const o = PayloadType.toObject(PayloadType.decode(bytes), { longs: String }) as { metrics?: WireMetric[] };
+  return o.metrics ?? [];
+}
+
+/** The value field that is present (the type is in the birth; the value field alone tells it here). */
+function valueOf(m: WireMetric): number | boolean | string | null {
+  for (const f of VALUE_FIELDS) {
+    const v = m[f];
+    if (v !== undefined) return f === 'long_value' ? Number(v) : v;
+  }
+  return null;
+}
+
+export interface Sample {
+  readonly value: number | boolean | string | null;
+  readonly historical: boolean;
+  readonly inBirth: boolean;
+  readonly receivedAt: number;
+}
+
+interface NodeAccount {
+  /** alias → "device/name" ('' device for node metrics), from the node's latest births. */
+  readonly aliases: Map<string, string>;
+  readonly bdSeqs: number[];
+  /** true after an NDEATH whose bdSeq matches the latest NBIRTH. */
+  dead: boolean;
+  deaths: number;
+  rebirthRequests: number;
+  /** device → online */
+  readonly devices: Map<string, boolean>;
+}
+
+export interface CounterReport {
+  readonly first: number;
+  readonly last: number;
+  /** Values in [first, last] that never arrived. */
+  readonly lost: number;
+  /** Data samples (not births, which restate the current value) that arrived more than once. */
+  readonly duplicates: number;
+  readonly historical: number;
+  /** Historical samples that arrived after a larger historical one (replay out of order). */
+  readonly outOfOrder: number;
+}
+
+const metricKey = (node: string, device: string, name: string): string => `${node}/${device}/${name}`;
+
+export class Ledger {
+  private readonly nodes = new Map<string, NodeAccount>();
+  private readonly samples = new Map<string, Sample[]>();
+  private processed = 0;
+
+  private constructor(private observer: Observer) {}
+
+  static async start(url: string): Promise<Ledger> {
+    return new Ledger(await startObserver(url, { topics: ['spBv1.0/#'] }));
+  }
+
+  /**
+   * After a broker restart: a new subscription, continuing the account. Call it before the
+   * publishers are let back in, or the ledger misses what they say first.
+   */
+  async reconnect(url: string): Promise<void> {
+    this.sync();
+    await this.observer.close();
+    this.observer = await startObserver(url, { topics: ['spBv1.0/#'] });
+    this.processed = 0;
+  }
+
+  /** Reads what the observer recorded since the last call. */
+  private sync(): void {
+    const all = this.observer.messages;
+    for (; this.processed < all.length; this.processed++) this.take(all[this.processed] as ObservedMessage);
+  }
+
+  private account(node: string): NodeAccount {
+    let a = this.nodes.get(node);
+    if (a === undefined) {
+      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, rebirthRequests: 0, devices: new Map() };
+      this.nodes.set(node, a);
+    }
+    return a;
+  }
+
+  private take(m: ObservedMessage): void {
+    const [ns, , verb, node, device = ''] = m.topic.split('/');
+    if (ns !== 'spBv1.0' || node === undefined || verb === 'STATE' || verb === undefined) return;
+    const metrics = decodeMetrics(m.payload);
+    const a = this.account(node);
+    switch (verb) {
+      case 'NCMD':
+        if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) a.rebirthRequests++;
+        return;
+      case 'DCMD':
+        return;
+      case 'NDEATH': {
+        const bdSeq = metrics.find((x) => x.name === 'bdSeq');
+        if (bdSeq !== undefined && Number(valueOf(bdSeq)) === a.bdSeqs.at(-1)) {
+          a.dead = true;
+          a.deaths++;
+        }
+        return;
+      }
+      case 'DDEATH':
+        a.devices.set(device, false);
+        return;
+      case 'NBIRTH': {
+        a.dead = false;
+        a.aliases.clear();
+        a.devices.clear();
+        const bdSeq = metrics.find((x) => x.name === 'bdSeq');
+        if (bdSeq !== undefined) a.bdSeqs.push(Number(valueOf(bdSeq)));
+        break;
+      }
+      case 'DBIRTH':
+        a.devices.set(device, true);
+        break;
+      default:
+        break;
+    }
+    const birth = verb === 'NBIRTH' || verb === 'DBIRTH';
+    for (const metric of metrics) {
+      const alias = metric.alias;
+      let name = metric.name;
+      if (birth && name !== undefined && alias !== undefined) a.aliases.set(alias, `${device}/${name}`);
+      if (name === undefined && alias !== undefined) name = a.aliases.get(alias)?.slice(device.length + 1);
+      if (name === undefined) throw new Error(`${m.topic}: alias ${String(alias)} never born`);
+      const key = metricKey(node, device, name);
+      let list = this.samples.get(key);
+      if (list === undefined) this.samples.set(key, (list = []));
+      list.push({ value: valueOf(metric), historical: metric.is_historical === true, inBirth: birth, receivedAt: m.receivedAt });
+    }
+  }
+
+  /** Every node seen on the wire, with its last bdSeq and whether its latest birth has died. */
+  nodeIds(): string[] {
+    this.sync();
+    return [...this.nodes.keys()];
+  }
+
+  node(node: string): Readonly<NodeAccount> {
+    this.sync();
+    return this.account(node);
+  }
+
+  /** Samples of one metric, in arrival order. `device` '' for node metrics. */
+  samplesOf(node: string, device: string, name: string): readonly Sample[] {
+    this.sync();
+    return this.samples.get(metricKey(node, device, name)) ?? [];
+  }
+
+  /** Metric names (with their device) the node's latest births declared. */
+  bornMetrics(node: string): { device: string; name: string }[] {
+    this.sync();
+    const out = new Map<string, { device: string; name: string }>();
+    for (const key of this.samples.keys()) {
+      const [n, device = '', ...rest] = key.split('/');
+      if (n === node) out.set(key, { device, name: rest.join('/') });
+    }
+    return [...out.values()];
+  }
+
+  /** Accounting of one counter's samples with a value ≥ `from` (a restarted edge starts its counters anew). */
+  counter(node: string, device: string, name: string, from = 0, upTo = Number.POSITIVE_INFINITY): CounterReport {
+    const samples = this.samplesOf(node, device, name)
+      .map((s) => ({ ...s, n: Number(s.value) }))
+      .filter((s) => s.n >= from && s.n <= upTo);
+    if (samples.length === 0) throw new Error(`no samples of ${metricKey(node, device, name)} ≥ ${from}`);
+    const seen = new Set<number>();
+    let duplicates = 0;
+    let historical = 0;
+    let outOfOrder = 0;
+    let lastHistorical = Number.NEGATIVE_INFINITY;
+    for (const s of samples) {
+      if (!s.inBirth && seen.has(s.n)) duplicates++;
+      seen.add(s.n);
+      if (s.historical) {
+        historical++;
+        if (s.n < lastHistorical) outOfOrder++;
+        lastHistorical = s.n;
+      }
+    }
+    const first = Math.min(...seen);
+    const last = Math.max(...seen);
+    return { first, last, lost: last - first + 1 - seen.size, duplicates, historical, outOfOrder };
+  }
+
+  /** Rebirth requests the wire carried, all nodes. */
+  rebirthRequests(): number {
+    this.sync();
+    let n = 0;
+    for (const a of this.nodes.values()) n += a.rebirthRequests;
+    return n;
+  }
+
+  close(): Promise<void> {
+    return this.observer.close();
+  }
+}
