@@ -66,6 +66,13 @@ export const edgeSchema = z.strictObject({
       maxBytes: z.int().positive().default(64 * 1024 * 1024),
       flushIntervalMs: z.int().positive().default(1000),
       replayRatePerSec: z.int().positive().default(1000),
+      /**
+       * Live data of this last stretch is re-sent as historical after a session ends (QoS 0 data may
+       * have died in flight; a primary host that dies hard is reported only after 1.5 × its keepalive).
+       * 0 turns it off. Default 90 s: 1.5 × a 60 s host keepalive.
+       */
+      resendWindowMs: z.int().nonnegative().default(90_000),
+      resendWindowMaxBytes: z.int().positive().default(16 * 1024 * 1024),
     })
     .prefault({}),
   logLevel: logLevelSchema,

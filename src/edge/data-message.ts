@@ -7,6 +7,7 @@ import { DataWriter } from '../payload/index.js';
 import type { Forwarder } from './forward.js';
 import { OutputPool } from './output-pool.js';
 import type { Changes } from './changes.js';
+import type { RecentData } from './recent-data.js';
 import type { Scope } from './scope.js';
 import type { EdgeStats, EdgeTransport } from './types.js';
 
@@ -22,6 +23,8 @@ export interface LiveDataOptions {
   readonly now: () => number;
   /** The node's next seq. */
   readonly seq: () => number;
+  /** The resend window (store-and-forward on and `resendWindowMs` > 0). */
+  readonly recent?: RecentData | undefined;
 }
 
 export class LiveData {
@@ -29,6 +32,8 @@ export class LiveData {
   private readonly outputs = new OutputPool();
   /** The publish of the scan's last live message, settled once MQTT.js has written it. */
   private lastWrite: Promise<void> | undefined;
+  /** Between a birth and the end of its session: what is written may still be lost in flight. */
+  private inSession = false;
 
   constructor(private readonly o: LiveDataOptions) {
     this.writer = new DataWriter(o.withTypes);
@@ -45,9 +50,31 @@ export class LiveData {
     return this.lastWrite;
   }
 
-  /** The MQTT session ended: buffers it may still hold are not reused. */
+  /** A birth went out: live data is published from here on. */
+  sessionStarted(): void {
+    this.inSession = true;
+  }
+
+  /**
+   * The session ended (connection lost, or left because the primary host went offline): buffers it
+   * may still hold are not reused, and the resend window goes to store-and-forward, ahead of what
+   * the scans keep from now on.
+   */
   sessionLost(): void {
     this.outputs.forget();
+    if (!this.inSession) return;
+    this.inSession = false;
+    const { recent, forwarder, log, stats } = this.o;
+    if (recent === undefined) return;
+    const window = recent.drain(this.o.now());
+    let metrics = 0;
+    for (const m of window) {
+      forwarder.keepRefused(m.scope, m.bytes, m.count);
+      metrics += m.count;
+    }
+    stats.metricsStored = forwarder.stored;
+    stats.metricsDiscarded = forwarder.discarded;
+    if (metrics > 0) log?.info({ messages: window.length, metrics, evicted: recent.evicted }, 'resending the recent live data as historical after the next birth');
   }
 
   /**
@@ -74,13 +101,16 @@ export class LiveData {
     // [tck-id-payloads-ddata-qos] [tck-id-payloads-ddata-retain] QoS 0, not retained
     this.lastWrite = o.transport.publish(scope.dataTopic, bytes, DATA_PUBLISH).then(
       () => {
+        o.recent?.add(scope, bytes, count, o.now());
         if (buffer !== undefined) outputs.give(buffer);
       },
       (e: unknown) => {
         if (buffer !== undefined) outputs.drop();
         o.log?.debug({ err: e, topic: scope.dataTopic }, 'publish failed');
         o.stats.metricsPublished -= count;
-        o.forwarder.keepRefused(scope, bytes, count);
+        // Refused before the session's end is handled: it joins the window, so the replay keeps the order.
+        if (this.inSession && o.recent !== undefined) o.recent.add(scope, bytes, count, o.now());
+        else o.forwarder.keepRefused(scope, bytes, count);
         o.stats.metricsStored = o.forwarder.stored;
         o.stats.metricsDiscarded = o.forwarder.discarded;
       },

@@ -25,6 +25,7 @@ import { ScanClock } from './scan-clock.js';
 import type { WillMessage } from '../transport/index.js';
 import { newEdgeStats, type EdgeEvents, type EdgeNodeOptions, type EdgeState, type EdgeStats } from './types.js';
 import { ALLOWED_TRANSITIONS, NO_METRICS, startSources } from './lifecycle.js';
+import { RecentData } from './recent-data.js';
 
 export class EdgeNode extends TypedEmitter<EdgeEvents> {
   readonly stats: EdgeStats = newEdgeStats();
@@ -72,6 +73,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       withTypes: !this.omitDataTypes,
       now: this.now,
       seq: () => this.nextSeq(),
+      recent: options.forwardStore !== undefined && (options.resendWindowMs ?? 0) > 0 ? new RecentData(options.resendWindowMs ?? 0, options.resendWindowMaxBytes ?? 16 * 1024 * 1024) : undefined,
     });
     this.clock = new ScanClock(options.scanIntervalMs, { scan: () => this.scan(), isOnline: () => this.stateValue === 'online' });
   }
@@ -235,6 +237,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       if (scope.source.isOnline()) this.deviceBirth(scope, now);
     }
     this.stats.births++;
+    this.live.sessionStarted();
     this.transition('online');
     const target: ReplayTarget = {
       isOnline: () => this.stateValue === 'online',
@@ -390,6 +393,7 @@ export class EdgeNode extends TypedEmitter<EdgeEvents> {
       void this.options.transport.nextServer();
     }
     for (const s of this.scopes()) s.born = false;
+    this.live.sessionLost();
     this.transition('connecting');
   }
 }

@@ -50,6 +50,8 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
     sendNamesInData: config.sparkplug.sendNamesInData,
     datatypesInData: config.sparkplug.datatypesInData,
     replayRatePerSec: sf.replayRatePerSec,
+    resendWindowMs: sf.resendWindowMs,
+    resendWindowMaxBytes: sf.resendWindowMaxBytes,
     logger: log,
   });
   return node;

@@ -72,6 +72,13 @@ export interface EdgeNodeOptions {
   readonly datatypesInData?: boolean;
   /** Historical metrics replayed per second after a re-birth (default 5000). */
   readonly replayRatePerSec?: number;
+  /**
+   * With store-and-forward: live data of this last stretch is re-sent as historical after a session
+   * ends, since QoS 0 data may have died in flight (recent-data.ts). Default 0 (off).
+   */
+  readonly resendWindowMs?: number;
+  /** Upper bound on the bytes the resend window keeps (default 16 MiB). */
+  readonly resendWindowMaxBytes?: number;
   /** A repeated delivery of one NCMD/DCMD write (same bytes) within this long is dropped (default 10000). */
   readonly commandDedupWindowMs?: number;
   readonly logger?: Logger | undefined;

@@ -263,11 +263,10 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     this.sessionTs = ts;
     try {
       // [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe]
-      // Own STATE and the whole namespace before the birth; literally spBv1.0/# also with a groups filter (Q10).
-      await this.options.transport.subscribe([
-        { topic: `${NAMESPACE}/#`, qos: 1 },
-        { topic: this.stateTopic, qos: 1 },
-      ]);
+      // Own STATE and the namespace before the birth: literally spBv1.0/# (Q10), or only the host's
+      // groups, so that several hosts can split one plant without each receiving all of it.
+      const namespace = this.groups === undefined ? [`${NAMESPACE}/#`] : [...this.groups].map((g) => `${NAMESPACE}/${g}/#`);
+      await this.options.transport.subscribe([...namespace.map((topic) => ({ topic, qos: 1 as const })), { topic: this.stateTopic, qos: 1 }]);
       if (connection !== this.connections || this.stateValue !== 'connecting') return;
       // [tck-id-host-topic-phid-birth-message] [tck-id-payloads-state-birth] first PUBLISH of the session
       // [tck-id-host-topic-phid-birth-payload-timestamp] same T as this CONNECT's Will

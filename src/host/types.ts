@@ -57,7 +57,7 @@ export interface HostLimits {
 export interface HostApplicationOptions {
   /** sparkplug_host_id: unique per infrastructure ([tck-id-operational-behavior-host-application-host-id]). */
   readonly hostId: string;
-  /** Groups to keep in the model; all groups when absent. Subscriptions stay `spBv1.0/#` (Q10). */
+  /** Groups to keep in the model, and to subscribe to (`spBv1.0/<group>/#` each); all groups and `spBv1.0/#` when absent (Q10). */
   readonly groups?: readonly string[] | undefined;
   readonly transport: HostTransport;
   readonly rebirth?: RebirthOptions | undefined;

@@ -62,8 +62,13 @@ export interface CounterReport {
   readonly last: number;
   /** Values in [first, last] that never arrived. */
   readonly lost: number;
-  /** Data samples (not births, which restate the current value) that arrived more than once. */
+  /** Live data samples (not births, which restate the current value) that arrived more than once. */
   readonly duplicates: number;
+  /**
+   * Historical copies of samples that had arrived live: the edge's resend window re-sends what may
+   * have died in flight; consumers keyed by (metric, timestamp) absorb them.
+   */
+  readonly resent: number;
   readonly historical: number;
   /** Historical samples that arrived after a larger historical one (replay out of order). */
   readonly outOfOrder: number;
@@ -194,11 +199,13 @@ export class Ledger {
     if (samples.length === 0) throw new Error(`no samples of ${metricKey(node, device, name)} ≥ ${from}`);
     const seen = new Set<number>();
     let duplicates = 0;
+    let resent = 0;
     let historical = 0;
     let outOfOrder = 0;
     let lastHistorical = Number.NEGATIVE_INFINITY;
     for (const s of samples) {
-      if (!s.inBirth && seen.has(s.n)) duplicates++;
+      if (seen.has(s.n) && s.historical) resent++;
+      else if (seen.has(s.n) && !s.inBirth) duplicates++;
       seen.add(s.n);
       if (s.historical) {
         historical++;
@@ -208,7 +215,7 @@ export class Ledger {
     }
     const first = Math.min(...seen);
     const last = Math.max(...seen);
-    return { first, last, lost: last - first + 1 - seen.size, duplicates, historical, outOfOrder };
+    return { first, last, lost: last - first + 1 - seen.size, duplicates, resent, historical, outOfOrder };
   }
 
   /** Rebirth requests the wire carried, all nodes. */

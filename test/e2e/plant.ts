@@ -43,6 +43,7 @@ export interface PlantAccount {
   readonly counters: number;
   readonly lost: number;
   readonly duplicates: number;
+  readonly resent: number;
   readonly historical: number;
   readonly outOfOrder: number;
   /** Per counter, for failure messages. */
@@ -105,14 +106,14 @@ function account(plant: Plant, from: number): PlantAccount {
     for (const [device, name] of counters) details[`${edge.spec.node}/${device}/${name}`] = plant.ledger.counter(edge.spec.node, device, name, from);
   }
   const reports = Object.values(details);
-  const sum = (k: 'lost' | 'duplicates' | 'historical' | 'outOfOrder'): number => reports.reduce((n, r) => n + r[k], 0);
-  return { counters: reports.length, lost: sum('lost'), duplicates: sum('duplicates'), historical: sum('historical'), outOfOrder: sum('outOfOrder'), details };
+  const sum = (k: 'lost' | 'duplicates' | 'resent' | 'historical' | 'outOfOrder'): number => reports.reduce((n, r) => n + r[k], 0);
+  return { counters: reports.length, lost: sum('lost'), duplicates: sum('duplicates'), resent: sum('resent'), historical: sum('historical'), outOfOrder: sum('outOfOrder'), details };
 }
 
 /** One row of the README's table, printed so a run shows its figures (`node --test` passes stdout through as diagnostics). */
 export function report(scenario: string, row: { recoveryMs: number; account: PlantAccount; rebirthRequests: number; extra?: string }): void {
   const a = row.account;
   console.log(
-    `E2E ${scenario}: recovery ${row.recoveryMs} ms, ${a.counters} counters, lost ${a.lost}, duplicates ${a.duplicates}, historical ${a.historical}, out of order ${a.outOfOrder}, rebirth requests ${row.rebirthRequests}${row.extra === undefined ? '' : `, ${row.extra}`}`,
+    `E2E ${scenario}: recovery ${row.recoveryMs} ms, ${a.counters} counters, lost ${a.lost}, duplicates ${a.duplicates}, re-sent ${a.resent}, historical ${a.historical}, out of order ${a.outOfOrder}, rebirth requests ${row.rebirthRequests}${row.extra === undefined ? '' : `, ${row.extra}`}`,
   );
 }

@@ -175,6 +175,7 @@ export interface HostSpec {
   readonly servers: readonly string[];
   readonly hostId?: string;
   readonly keepaliveSec?: number;
+  readonly logLevel?: string;
   /** Extra top-level YAML (rebirth settings etc.). */
   readonly extraYaml?: string;
 }
@@ -199,7 +200,7 @@ sparkplug:
   hostId: ${spec.hostId ?? HOST_ID}
 http: { port: ${port} }
 storeDir: ${JSON.stringify(join(dir, 'store'))}
-logLevel: info
+logLevel: ${spec.logLevel ?? 'info'}
 ${spec.extraYaml ?? ''}`,
     );
     return new HostCli(s, spec, file, port);

@@ -47,6 +47,8 @@ export interface EdgeYamlOptions {
   storeAndForward?: boolean;
   flushIntervalMs?: number;
   replayRatePerSec?: number;
+  /** Default 0 here: these tests count historical samples exactly; test/e2e runs with the CLI's default window. */
+  resendWindowMs?: number;
   storeDir?: string;
   keepaliveSec?: number;
   datatypesInData?: boolean;
@@ -73,6 +75,7 @@ export function edgeYaml(o: EdgeYamlOptions): string {
     `  enabled: ${o.storeAndForward ?? true}`,
     `  flushIntervalMs: ${o.flushIntervalMs ?? 100}`,
     `  replayRatePerSec: ${o.replayRatePerSec ?? 5000}`,
+    `  resendWindowMs: ${o.resendWindowMs ?? 0}`,
     o.body ?? DEFAULT_METRICS,
   ].join('\n');
 }

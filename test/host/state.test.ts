@@ -43,11 +43,21 @@ describe('host STATE certificate', () => {
     assert.deepEqual(json(transport.publishedTo(STATE)[1]?.payload ?? new Uint8Array()), { online: true, timestamp: T0 + 1234 });
   });
 
-  test('subscribes spBv1.0/# and its own STATE topic at QoS 1 before the birth, also with a groups filter [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe] [tck-id-host-topic-phid-birth-message] [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required] [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-payloads-state-birth] [tck-id-principles-birth-certificates-order]', async () => {
-    const { transport } = await startHost({}, { groups: ['Plant1'] });
+  test('subscribes spBv1.0/# and its own STATE topic at QoS 1 before the birth [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe] [tck-id-host-topic-phid-birth-message] [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required] [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-payloads-state-birth] [tck-id-principles-birth-certificates-order]', async () => {
+    const { transport } = await startHost();
     const [connect, sub, first] = transport.wire;
     assert.equal(connect?.kind, 'connect');
     assert.deepEqual(sub, { kind: 'subscribe', topics: ['spBv1.0/#', STATE], qos: [1, 1] });
+    assert.equal(first?.kind, 'publish');
+    assert.equal(first.kind === 'publish' && first.topic, STATE);
+    assert.equal(first.kind === 'publish' && (json(first.payload) as { online?: unknown }).online, true, 'the first PUBLISH is the online birth');
+  });
+
+  test('with a groups filter, subscribes only spBv1.0/<group>/# per group and its own STATE, before the birth (several hosts can split a plant) [tck-id-payloads-state-subscribe]', async () => {
+    const { transport } = await startHost({}, { groups: ['Plant1', 'Plant2'] });
+    const [connect, sub, first] = transport.wire;
+    assert.equal(connect?.kind, 'connect');
+    assert.deepEqual(sub, { kind: 'subscribe', topics: ['spBv1.0/Plant1/#', 'spBv1.0/Plant2/#', STATE], qos: [1, 1, 1] });
     assert.equal(first?.kind, 'publish');
     assert.equal(first.kind === 'publish' && first.topic, STATE);
     assert.equal(first.kind === 'publish' && (json(first.payload) as { online?: unknown }).online, true, 'the first PUBLISH is the online birth');
