@@ -111,6 +111,13 @@ export function registerApi(app: FastifyInstance, host: WebHost, keys: Idempoten
       if (outcome.kind === 'mismatch') {
         throw new HttpError(422, 'ERR_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different write');
       }
+      if (outcome.kind === 'interrupted') {
+        throw new HttpError(
+          409,
+          'ERR_IDEMPOTENCY_OUTCOME_UNKNOWN',
+          'the host stopped while the first request with this Idempotency-Key was being sent; it may have acted: read the value, then write with a new key if needed',
+        );
+      }
       if (outcome.kind === 'replayed') void reply.header('idempotent-replayed', 'true');
       return reply.code(outcome.answer.status).send(outcome.answer.body);
     },

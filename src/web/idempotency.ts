@@ -3,8 +3,9 @@
  * host restart) and a retry with the same key gets that answer back without acting again.
  *
  * Only answers of requests that acted are kept: a refused request (nothing was sent) can be retried
- * with the same key. A crash between sending a command and recording its answer loses the record;
- * the retry then acts again.
+ * with the same key. A key is recorded as pending before its request acts: after a crash between
+ * sending a command and recording its answer, a retry learns that the outcome is unknown instead of
+ * acting a second time.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,12 @@ export interface StoredAnswer {
 export type KeyedOutcome =
   | { readonly kind: 'first' | 'replayed'; readonly answer: StoredAnswer }
   /** The key was used before for a different request. */
-  | { readonly kind: 'mismatch' };
+  | { readonly kind: 'mismatch' }
+  /** The host stopped while the first request with this key was acting: it may or may not have acted. */
+  | { readonly kind: 'interrupted' };
+
+/** `status` of a key whose request was acting (no answer yet); a real HTTP status is never 0. */
+const PENDING = 0;
 
 export interface IdempotencyOptions {
   /** How long a key is remembered, ms. */
@@ -58,6 +64,7 @@ export class IdempotencyStore {
   private readonly select;
   private readonly insert;
   private readonly expire;
+  private readonly forget;
   /** Requests still acting: a concurrent retry waits for the first one's answer. */
   private readonly inFlight = new Map<string, InFlight>();
   private readonly now: () => number;
@@ -74,6 +81,7 @@ export class IdempotencyStore {
       'INSERT OR REPLACE INTO answers (key, fingerprint, status, body, at) VALUES (?, ?, ?, ?, ?)',
     );
     this.expire = db.prepare<[number]>('DELETE FROM answers WHERE at <= ?');
+    this.forget = db.prepare<[string]>('DELETE FROM answers WHERE key = ?');
   }
 
   /**
@@ -99,7 +107,8 @@ export class IdempotencyStore {
   /**
    * Acts once per key: the first request with `key` runs `act` and its answer is kept; a later or
    * concurrent one with the same fingerprint gets that answer; one with another fingerprint is a
-   * mismatch. If `act` throws nothing is kept and the error propagates (to every waiter).
+   * mismatch. If `act` throws nothing is kept and the error propagates (to every waiter). A key left
+   * pending by a process that stopped while acting is `interrupted`.
    */
   async run(key: string, fingerprint: string, act: () => Promise<StoredAnswer>): Promise<KeyedOutcome> {
     const pending = this.inFlight.get(key);
@@ -109,22 +118,37 @@ export class IdempotencyStore {
     const now = this.now();
     const row = this.select.get(key, now - this.windowMs);
     if (row !== undefined) {
-      return row.fingerprint === fingerprint ? { kind: 'replayed', answer: { status: row.status, body: JSON.parse(row.body) as unknown } } : { kind: 'mismatch' };
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.status === PENDING) return { kind: 'interrupted' };
+      return { kind: 'replayed', answer: { status: row.status, body: JSON.parse(row.body) as unknown } };
     }
+    const recorded = this.record(key, fingerprint, PENDING, null, now);
     const answer = act();
     this.inFlight.set(key, { fingerprint, answer });
     try {
-      const a = await answer;
+      let a: StoredAnswer;
       try {
-        this.expire.run(now - this.windowMs);
-        this.insert.run(key, fingerprint, a.status, JSON.stringify(a.body), this.now());
-      } catch (err) {
-        // The command went out: answering it matters more than remembering it.
-        this.log?.error({ err, key }, 'idempotency key not recorded; a retry with it would act again');
+        a = await answer;
+      } catch (e) {
+        if (recorded) this.forget.run(key); // nothing was sent: the key may be used again
+        throw e;
       }
+      this.expire.run(now - this.windowMs);
+      this.record(key, fingerprint, a.status, a.body, this.now());
       return { kind: 'first', answer: a };
     } finally {
       this.inFlight.delete(key);
+    }
+  }
+
+  /** false when the store could not write: the request still acts, since answering matters more than remembering. */
+  private record(key: string, fingerprint: string, status: number, body: unknown, at: number): boolean {
+    try {
+      this.insert.run(key, fingerprint, status, JSON.stringify(body), at);
+      return true;
+    } catch (err) {
+      this.log?.error({ err, key }, 'idempotency key not recorded; a retry with it would act again');
+      return false;
     }
   }
 

@@ -30,6 +30,7 @@ export type ApiErrorCode =
   | 'ERR_NOT_FOUND'
   /** 422: an Idempotency-Key sent again with a different write. */
   | 'ERR_IDEMPOTENCY_KEY_REUSED'
+  | 'ERR_IDEMPOTENCY_OUTCOME_UNKNOWN'
   | 'ERR_INTERNAL';
 
 /** Body of every 4xx/5xx answer. */

@@ -29,6 +29,25 @@ test('a key is kept for the window, in the file, across a reopen; then forgotten
   assert.deepEqual(await second.run('k', 'other', answer({ n: 3 })), { kind: 'first', answer: { status: 200, body: { n: 3 } } }, 'window over');
 });
 
+test('a key whose first request was acting when the process stopped is interrupted: the retry does not act again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkstate-idem-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const crashed = IdempotencyStore.open(dir, { windowMs: 60_000 });
+  // The command is on its way and its answer never comes: the process is gone before it.
+  void crashed.run('k', 'f', () => new Promise<StoredAnswer>(() => undefined));
+  const restarted = IdempotencyStore.open(dir, { windowMs: 60_000 });
+  t.after(() => restarted.close());
+  let acted = 0;
+  const act = (): Promise<StoredAnswer> => {
+    acted++;
+    return Promise.resolve({ status: 200, body: 'again' });
+  };
+  assert.deepEqual(await restarted.run('k', 'f', act), { kind: 'interrupted' });
+  assert.deepEqual(await restarted.run('k', 'other', act), { kind: 'mismatch' });
+  assert.equal(acted, 0, 'nothing sent a second time');
+  crashed.close();
+});
+
 test('a failed act is not kept (nothing was done), and concurrent callers share the first act', async () => {
   const store = IdempotencyStore.open(undefined, { windowMs: 60_000 });
   try {
