@@ -66,6 +66,8 @@ export const edgeSchema = z.strictObject({
       maxBytes: z.int().positive().default(64 * 1024 * 1024),
       flushIntervalMs: z.int().positive().default(1000),
       replayRatePerSec: z.int().positive().default(1000),
+      /** Records held in memory while the queue file cannot be written (disk full); the rest are counted as lost. */
+      maxPendingOnFailure: z.int().positive().default(10_000),
     })
     .prefault({}),
   logLevel: logLevelSchema,

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { storeError } from './errors.js';
@@ -52,6 +53,12 @@ export class BdSeqStore {
       await mkdir(dir, { recursive: true });
     } catch (e) {
       throw storeError(`cannot create bdSeq directory ${dir}`, e);
+    }
+    try {
+      // Checked up front: a read-only directory would otherwise surface later, or only as an SQLite error.
+      await access(dir, constants.W_OK);
+    } catch (e) {
+      throw storeError(`storeDir ${dir} is not writable (it holds the bdSeq record and the store-and-forward queue)`, e);
     }
     const path = join(dir, BDSEQ_FILE);
     const backupPath = join(dir, BDSEQ_BACKUP_FILE);

@@ -30,6 +30,7 @@ export interface ForwardQueueOptions {
   /**
    * While the file cannot be written (disk full, I/O errors), up to this many records wait in
    * memory for the next successful write; appends beyond are refused and counted. Default 10,000.
+   * (The batch whose write failed stays in memory too, even if it is larger.)
    */
   readonly maxPending?: number | undefined;
   readonly logger?: StoreLogger | undefined;
@@ -112,8 +113,8 @@ export class ForwardQueue {
     }
     const flushBatch = options.flushBatch ?? DEFAULTS.flushBatch;
     if (!Number.isInteger(flushBatch) || flushBatch < 1) throw configError('flushBatch', flushBatch);
-    const maxPending = options.maxPending ?? Math.max(DEFAULTS.maxPending, flushBatch);
-    if (!Number.isInteger(maxPending) || maxPending < flushBatch) throw configError('maxPending', maxPending);
+    const maxPending = options.maxPending ?? DEFAULTS.maxPending;
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw configError('maxPending', maxPending);
     try {
       await mkdir(options.dir, { recursive: true });
     } catch (e) {
