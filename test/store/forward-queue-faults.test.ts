@@ -61,6 +61,27 @@ describe('ForwardQueue storage faults', () => {
     q.close();
   });
 
+  test('closed while the disk is full: what waits in memory is lost and said so in ONE error line, what the file holds survives', async (t) => {
+    const mount = await mountTmpfs(await dirs.make(), 1024 * 1024);
+    if (mount === undefined) return t.skip('mount -t tmpfs is not permitted here');
+    t.after(() => mount.unmount());
+    const dir = join(mount.dir, 'store');
+    const { logger, lines } = captureLogger();
+    const q = await ForwardQueue.open({ dir, flushIntervalMs: 50, logger });
+    for (let i = 0; i < 1000; i++) q.append(rec(i));
+    q.flush();
+    mount.fill();
+    for (let i = 1000; i < 1600; i++) q.append(rec(i));
+    q.close();
+    const closing = lines.filter((l) => /closed while its file cannot be written/.test(l.msg));
+    assert.equal(closing.length, 1);
+    assert.equal(closing[0]?.lost, 600);
+    await mount.free();
+    const reopened = await ForwardQueue.open({ dir });
+    assert.deepEqual(seqs(reopened.peek(10_000)), Array.from({ length: 1000 }, (_, i) => i));
+    reopened.close();
+  });
+
   test('garbage in forward.sqlite: moved aside as forward.sqlite.corrupt-<time>, ONE error line naming both files, a new empty queue', async () => {
     const dir = await dirs.make();
     await filledQueue(dir, 100);
