@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { storeError } from './errors.js';
@@ -87,14 +87,40 @@ export class BdSeqStore {
     const text = `${JSON.stringify(content)}\n`;
     try {
       // Backup first: it may then be ahead of the main file, never behind it.
-      await writeFileAtomic(this.backupPath, text);
-      await writeFileAtomic(this.path, text);
+      await writeRecord(this.backupPath, text);
+      await writeRecord(this.path, text);
     } catch (e) {
       // `last` stays as it was: the value was never handed out, so the next call may retry it.
       throw storeError(`cannot persist bdSeq to ${this.path}`, e);
     }
     this.last = value;
     return value;
+  }
+}
+
+/**
+ * Atomic replace; on a full disk (no room for the temp file) the record is overwritten in place
+ * instead: a few dozen bytes within the file's existing block need no new space. Such a write is
+ * not atomic, but it rewrites one copy at a time, so a torn write leaves the other copy whole.
+ */
+async function writeRecord(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (e) {
+    if (!(e instanceof Error && 'code' in e && (e.code === 'ENOSPC' || e.code === 'EDQUOT'))) throw e;
+    // No copy yet (nothing to overwrite) or another failure: the disk's answer is the one to report.
+    await overwrite(path, text).catch(() => Promise.reject(e));
+  }
+}
+
+async function overwrite(path: string, text: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.write(text, 0, 'utf8');
+    await file.truncate(Buffer.byteLength(text));
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }
 
