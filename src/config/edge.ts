@@ -73,6 +73,8 @@ export const edgeSchema = z.strictObject({
        */
       resendWindowMs: z.int().nonnegative().default(90_000),
       resendWindowMaxBytes: z.int().positive().default(16 * 1024 * 1024),
+      /** Records held in memory while the queue file cannot be written (disk full); the rest are counted as lost. */
+      maxPendingOnFailure: z.int().positive().default(10_000),
     })
     .prefault({}),
   logLevel: logLevelSchema,

@@ -82,8 +82,9 @@ export class Forwarder {
     else metric.value = value;
     // The Quality of a value travels with it into history.
     if (properties !== undefined) metric.properties = properties;
-    store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) });
-    this.stored++;
+    // Refused (the disk is failing, see ForwardQueue): lost, and counted as such.
+    if (store.append({ scope: scope.id, timestamp, data: encodePayload({ metrics: [metric] }) }) === false) this.discarded++;
+    else this.stored++;
   }
 
   /** Starts the replay in the background; `done` gets the number of metrics replayed, failures are logged. */

@@ -21,7 +21,13 @@ export async function createEdgeNode(config: EdgeConfig, opts: EdgeFromConfigOpt
   const bdSeq = await PersistentBdSeq.open(await BdSeqStore.open(config.storeDir, log ? { logger: log } : {}), log);
   const sf = config.storeAndForward;
   const forwardStore = sf.enabled
-    ? await ForwardQueue.open({ dir: config.storeDir, maxBytes: sf.maxBytes, flushIntervalMs: sf.flushIntervalMs, logger: log })
+    ? await ForwardQueue.open({
+        dir: config.storeDir,
+        maxBytes: sf.maxBytes,
+        flushIntervalMs: sf.flushIntervalMs,
+        maxPending: sf.maxPendingOnFailure,
+        logger: log,
+      })
     : undefined;
   const simOpts = opts.seed === undefined ? {} : { seed: opts.seed };
   const devices = await createDeviceSources(config.devices, { storeDir: config.storeDir, logger: log, ...simOpts });

@@ -37,8 +37,9 @@ export interface StoredForwardRecord extends ForwardRecord {
 
 /** The durable store-and-forward queue (implemented by store's ForwardQueue). */
 export interface ForwardStore {
-  append(record: ForwardRecord): void;
-  flush(): void;
+  /** false when the record could not be kept (the store cannot write and its memory is full). */
+  append(record: ForwardRecord): boolean | void;
+  flush(): unknown;
   peek(limit: number): StoredForwardRecord[];
   ack(uptoId: number): void;
   isEmpty(): boolean;

@@ -11,6 +11,7 @@ import {
   type StoredRecord,
 } from './forward-db.js';
 import type { StoreLogger } from './logger.js';
+import { openOrSalvage } from './forward-salvage.js';
 
 /** File name of the queue database inside its directory (plus `-wal` and `-shm` beside it). */
 export const FORWARD_FILE = 'forward.sqlite';
@@ -26,6 +27,12 @@ export interface ForwardQueueOptions {
   readonly flushIntervalMs?: number | undefined;
   /** Appends are written as soon as this many are pending; default 500. */
   readonly flushBatch?: number | undefined;
+  /**
+   * While the file cannot be written (disk full, I/O errors), up to this many records wait in
+   * memory for the next successful write; appends beyond are refused and counted. Default 10,000.
+   * (The batch whose write failed stays in memory too, even if it is larger.)
+   */
+  readonly maxPending?: number | undefined;
   readonly logger?: StoreLogger | undefined;
 }
 
@@ -36,9 +43,22 @@ export interface ForwardQueueStats {
   readonly bytes: number;
   /** Records dropped by the bounds since the queue file was created (survives restarts). */
   readonly dropped: number;
+  /** Records refused by `append` since this process opened the queue, because the file could not be written. */
+  readonly unstored: number;
+  /** True while the last write to the file failed. */
+  readonly failing: boolean;
 }
 
-const DEFAULTS = { maxBytes: 256 * 1024 * 1024, flushIntervalMs: 250, flushBatch: 500 } as const;
+const DEFAULTS = { maxBytes: 256 * 1024 * 1024, flushIntervalMs: 250, flushBatch: 500, maxPending: 10_000 } as const;
+
+/** While writes fail, they are retried at most this often. */
+const MIN_RETRY_MS = 1000;
+
+/** The current write failure: since when, and how many appends it has cost so far. */
+interface WriteFailure {
+  readonly since: number;
+  unstored: number;
+}
 
 /**
  * Store-and-forward queue: while the broker or the primary host is away, the edge appends each
@@ -57,20 +77,28 @@ const DEFAULTS = { maxBytes: 256 * 1024 * 1024, flushIntervalMs: 250, flushBatch
  * are counted in `stats().dropped` (persisted) and logged as a warning once per outage (until the
  * queue has been drained again).
  *
- * A timer flush that fails is logged and retried on the next append; explicit calls (`append` that
- * fills a batch, `flush`, `peek`, `close`) throw SparkplugError(STORE).
+ * Write failures (disk full, I/O errors) never throw from `append`, `flush`, `peek` or `close`: the
+ * first one is logged as ONE error line, the records stay pending in memory (up to `maxPending`;
+ * further appends are refused, return false and are counted in `stats().unstored`) and the write is
+ * retried on a timer; the first write that succeeds again logs what the failure cost. What was
+ * already in the file stays there and is replayed as usual. Records still pending when the queue
+ * is closed during a failure are lost, and logged as such.
  */
 export class ForwardQueue {
   private pending: SizedRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private warnedDropping = false;
+  private failure: WriteFailure | undefined;
+  private unstoredTotal = 0;
 
   private constructor(
     private readonly db: ForwardDb,
+    private readonly file: string,
     private readonly limits: Limits,
     private readonly flushIntervalMs: number,
     private readonly flushBatch: number,
+    private readonly maxPending: number,
     private readonly logger: StoreLogger | undefined,
   ) {}
 
@@ -85,13 +113,16 @@ export class ForwardQueue {
     }
     const flushBatch = options.flushBatch ?? DEFAULTS.flushBatch;
     if (!Number.isInteger(flushBatch) || flushBatch < 1) throw configError('flushBatch', flushBatch);
+    const maxPending = options.maxPending ?? DEFAULTS.maxPending;
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw configError('maxPending', maxPending);
     try {
       await mkdir(options.dir, { recursive: true });
     } catch (e) {
       throw storeError(`cannot create store-and-forward directory ${options.dir}`, e);
     }
-    const db = ForwardDb.open(join(options.dir, FORWARD_FILE));
-    const queue = new ForwardQueue(db, limits, flushIntervalMs, flushBatch, options.logger);
+    const file = join(options.dir, FORWARD_FILE);
+    const db = await openOrSalvage(file, options.logger);
+    const queue = new ForwardQueue(db, file, limits, flushIntervalMs, flushBatch, maxPending, options.logger);
     try {
       // The limits may be smaller than when the file was written.
       queue.reportDropped(db.trim(limits));
@@ -103,33 +134,42 @@ export class ForwardQueue {
   }
 
   /**
-   * Queues a record; it is durable after the next flush (see the class comment). If that flush
-   * happens here and fails, the error is thrown but the record stays queued: do not append it again.
+   * Queues a record; it is durable after the next flush (see the class comment). Returns false when
+   * the record was refused: the file cannot be written and `maxPending` records already wait.
    */
-  append(record: ForwardRecord): void {
+  append(record: ForwardRecord): boolean {
     this.assertOpen('append');
+    if (this.failure !== undefined && this.pending.length >= this.maxPending) {
+      this.failure.unstored += 1;
+      this.unstoredTotal += 1;
+      return false;
+    }
     // Copied because it may wait in memory, and callers may reuse their encode buffers.
     const data = new Uint8Array(record.data);
     this.pending.push({ scope: record.scope, timestamp: record.timestamp, data, size: recordSize(record) });
-    if (this.flushIntervalMs === 0 || this.pending.length >= this.flushBatch) {
-      this.writePending();
+    // While failing, only the retry timer writes: one attempt per interval, not one per append.
+    if (this.failure === undefined && (this.flushIntervalMs === 0 || this.pending.length >= this.flushBatch)) {
+      this.tryWrite();
     } else {
-      // unref: a pending flush must not keep an otherwise finished process alive; close() flushes.
-      this.timer ??= setTimeout(() => this.flushOnTimer(), this.flushIntervalMs).unref();
+      this.armTimer();
     }
+    return true;
   }
 
-  /** Writes every pending record now. */
-  flush(): void {
+  /** Writes every pending record now; false if the write failed (they stay pending, see the class comment). */
+  flush(): boolean {
     this.assertOpen('flush');
-    this.writePending();
+    return this.tryWrite();
   }
 
-  /** The oldest `limit` records, oldest first (pending ones are flushed first so order holds). */
+  /**
+   * The oldest `limit` records, oldest first. Pending ones are written first so order holds; if
+   * that fails, what the file holds is still returned (it is all older than what is pending).
+   */
   peek(limit: number): StoredRecord[] {
     this.assertOpen('peek');
     if (!Number.isInteger(limit) || limit < 1) throw configError('peek limit', limit);
-    this.writePending();
+    this.tryWrite();
     return this.db.peek(limit);
   }
 
@@ -151,6 +191,8 @@ export class ForwardQueue {
       records: this.db.records + this.pending.length,
       bytes: this.db.bytes + pendingBytes,
       dropped: this.db.dropped,
+      unstored: this.unstoredTotal,
+      failing: this.failure !== undefined,
     };
   }
 
@@ -159,10 +201,52 @@ export class ForwardQueue {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.writePending();
+      if (!this.tryWrite()) {
+        const lost = this.pending.length;
+        this.logger?.error({ file: this.file, lost }, 'store-and-forward queue closed while its file cannot be written: records still in memory are lost');
+      }
     } finally {
+      clearTimeout(this.timer);
       this.db.close();
     }
+  }
+
+  /** Writes what is pending; on failure keeps it pending and says so once per failure. */
+  private tryWrite(): boolean {
+    try {
+      this.writePending();
+    } catch (e) {
+      this.noteFailure(e);
+      return false;
+    }
+    if (this.failure !== undefined) {
+      const { since, unstored } = this.failure;
+      this.failure = undefined;
+      this.logger?.warn(
+        { file: this.file, failedForMs: Date.now() - since, unstored, records: this.db.records },
+        `store-and-forward queue writable again; ${unstored} record(s) could not be stored meanwhile`,
+      );
+    }
+    return true;
+  }
+
+  private noteFailure(e: unknown): void {
+    if (this.failure === undefined) {
+      this.failure = { since: Date.now(), unstored: 0 };
+      this.logger?.error(
+        { err: e, file: this.file, pending: this.pending.length, maxPending: this.maxPending, stored: this.db.records },
+        `store-and-forward queue cannot be written (disk full?): keeping up to ${this.maxPending} records in memory and retrying; what does not fit is counted as not stored`,
+      );
+    } else {
+      this.logger?.debug({ err: e, pending: this.pending.length }, 'store-and-forward queue still cannot be written');
+    }
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    const delay = this.failure === undefined ? this.flushIntervalMs : Math.max(this.flushIntervalMs, MIN_RETRY_MS);
+    // unref: a pending flush must not keep an otherwise finished process alive; close() flushes.
+    this.timer ??= setTimeout(() => this.flushOnTimer(), delay).unref();
   }
 
   private writePending(): void {
@@ -178,12 +262,8 @@ export class ForwardQueue {
   }
 
   private flushOnTimer(): void {
-    try {
-      this.writePending();
-    } catch (e) {
-      const pending = this.pending.length;
-      this.logger?.error({ err: e, pending }, 'store-and-forward flush failed; retrying on next append');
-    }
+    this.timer = undefined;
+    if (!this.closed) this.tryWrite();
   }
 
   private reportDropped(count: number): void {
