@@ -82,6 +82,8 @@ export function countingEdgeYaml(o: EdgeYamlOptions): string {
     'storeAndForward:',
     '  flushIntervalMs: 100',
     '  replayRatePerSec: 20000',
+    // Off: these tests count every sample exactly once; the resend window's copies are broker-crash.test.ts's subject.
+    '  resendWindowMs: 0',
     `  maxPendingOnFailure: ${o.maxPendingOnFailure ?? 10_000}`,
     'devices:',
     '  - id: D1',
