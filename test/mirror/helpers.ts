@@ -55,7 +55,8 @@ export class Observer {
   readonly last = new Map<string, Retained>();
   /** Topics whose last message was an empty (clearing) one. */
   readonly cleared = new Set<string>();
-  readonly arrivals: { topic: string; at: number; retain: boolean }[] = [];
+  /** Every message in arrival order; `value` undefined for a clear. */
+  readonly arrivals: { topic: string; at: number; retain: boolean; value: JsonValue | undefined }[] = [];
   status: JsonValue = null;
 
   private constructor(readonly client: MqttClient) {}
@@ -68,12 +69,13 @@ export class Observer {
         o.status = JSON.parse(payload.toString('utf8')) as JsonValue;
         return;
       }
-      o.arrivals.push({ topic, at: Date.now(), retain: packet.retain });
-      if (payload.length === 0) {
+      const r = payload.length === 0 ? undefined : (JSON.parse(payload.toString('utf8')) as Retained);
+      o.arrivals.push({ topic, at: Date.now(), retain: packet.retain, value: r?.value });
+      if (r === undefined) {
         o.last.delete(topic);
         o.cleared.add(topic);
       } else {
-        o.last.set(topic, JSON.parse(payload.toString('utf8')) as Retained);
+        o.last.set(topic, r);
         o.cleared.delete(topic);
       }
     });
