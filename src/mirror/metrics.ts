@@ -10,7 +10,7 @@ const COUNTERS = [
   { key: 'coalesced', name: 'sparkstate_mirror_coalesced_total', help: 'Mirror values replaced by a newer one before they went out (rate limit)' },
   { key: 'failed', name: 'sparkstate_mirror_publish_failures_total', help: 'Mirror publishes not acknowledged (link lost); each is sent again' },
   { key: 'republishes', name: 'sparkstate_mirror_full_republishes_total', help: 'Connections on which the broker had lost its state, so every value went out again' },
-  { key: 'conflicts', name: 'sparkstate_mirror_topic_conflicts_total', help: 'Metrics not mirrored because another metric has their topic' },
+  { key: 'conflicts', name: 'sparkstate_mirror_topic_conflicts_total', help: 'Metrics not mirrored: another metric has their topic, or it would exceed 65535 bytes' },
 ] as const;
 
 export function registerMirrorMetrics(registry: Registry, mirror: MirrorSource): void {

@@ -15,6 +15,9 @@ import type { ConnectInfo } from '../transport/index.js';
 import { metricPayload, metricTopic, type MirrorQuality } from './format.js';
 import { RetainedPublisher, type MirrorTransport, type PublisherCounters } from './publisher.js';
 
+/** MQTT's limit on a topic name (a two-byte length). */
+const MAX_TOPIC_BYTES = 65_535;
+
 export type MirrorHost = Pick<HostApplication, 'on' | 'state' | 'metricOwner' | 'metricOwners'>;
 
 export interface MirrorOptions {
@@ -29,7 +32,7 @@ export interface MirrorOptions {
 }
 
 export interface MirrorCounters extends PublisherCounters {
-  /** Metrics not mirrored because another metric already has their topic. */
+  /** Metrics not mirrored: another metric already has their topic, or it would be too long. */
   conflicts: number;
   /** Connections after which the broker had lost the session, so everything went out again. */
   republishes: number;
@@ -56,7 +59,7 @@ export class Mirror {
 
   constructor(private readonly o: MirrorOptions) {
     this.log = o.logger?.child({ component: 'mirror' });
-    this.publisher = new RetainedPublisher(o.transport, o.maxPerSecond, this.log);
+    this.publisher = new RetainedPublisher(o.transport, o.maxPerSecond);
   }
 
   /** The status topic: the prefix itself, retained `{"online":…,"timestamp":…}`; offline as the session's Will. */
@@ -197,9 +200,17 @@ export class Mirror {
     return o;
   }
 
-  /** The metric's topic, or '' when another owner's metric has it already (logged once: the owner remembers ''). */
+  /**
+   * The metric's topic, or '' when it cannot have one: another owner's metric has it already, or it
+   * is longer than MQTT allows. Logged once: the owner remembers ''.
+   */
   private claim(owner: Owner, v: MetricOwnerView, name: string): string {
     const topic = metricTopic(this.o.prefix, v.group, v.node, v.device, name);
+    if (Buffer.byteLength(topic, 'utf8') > MAX_TOPIC_BYTES) {
+      this.conflicts++;
+      this.log?.warn({ metric: name.slice(0, 200), owner: owner.key }, 'metric name too long for an MQTT topic; not mirrored');
+      return '';
+    }
     const holder = this.topicOwner.get(topic);
     if (holder === undefined) {
       this.topicOwner.set(topic, owner.key);

@@ -8,7 +8,6 @@
  * publish that fails (link lost) leaves the broker's copy unknown: the topic goes out again once
  * connected.
  */
-import type { Logger } from 'pino';
 import type { MqttSession } from '../transport/index.js';
 
 export type MirrorTransport = Pick<MqttSession, 'start' | 'stop' | 'publish' | 'isConnected' | 'on'>;
@@ -50,7 +49,6 @@ export class RetainedPublisher {
   constructor(
     private readonly transport: MirrorTransport,
     private readonly maxPerSecond: number,
-    private readonly log: Logger | undefined,
     private readonly now: () => number = Date.now,
   ) {
     // A tenth of a second's worth at once (at least one): in any second at most maxPerSecond plus that.
@@ -118,13 +116,17 @@ export class RetainedPublisher {
   /** Resolves when nothing waits or is in flight, or after `timeoutMs`; true when drained. */
   async drained(timeoutMs: number): Promise<boolean> {
     if (this.pending === 0) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    return done;
+    return new Promise<boolean>((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.idleWaiters.push(waiter);
+    });
   }
 
   close(): void {
@@ -181,10 +183,10 @@ export class RetainedPublisher {
         if (payload === '') this.counters.cleared++;
         this.settled(topic, e);
       },
-      (err: unknown) => {
+      () => {
+        // The link dropped before the PUBACK (the session logs that once): sent again once connected.
         e.sent = undefined;
         this.counters.failed++;
-        this.log?.debug({ err, topic }, 'mirror publish failed; sent again once connected');
         this.settled(topic, e);
       },
     );
