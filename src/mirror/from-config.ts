@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { HostConfig } from '../config/index.js';
 import { MqttSession } from '../transport/index.js';
 import { sessionOptionsFromConfig } from '../transport/from-config.js';
+import { scanRetained } from './leftovers.js';
 import { Mirror, type MirrorHost } from './mirror.js';
 
 /** undefined when the config has no `mirror:` section. */
@@ -16,6 +17,7 @@ export function createMirror(config: HostConfig, host: MirrorHost, logger?: Logg
   const options = sessionOptionsFromConfig(mqtt, `sparkstate-mirror-${config.sparkplug.hostId}`, () => mirror?.statusWill(), logger);
   // A persistent session: its CONNACK's session-present flag says whether the broker kept its retained state.
   const transport = new MqttSession({ ...options, cleanSession: false });
-  mirror = new Mirror({ host, transport, prefix: m.prefix, maxPerSecond: m.maxPerSecond, logger });
+  const scanLeftovers = (): Promise<Map<string, Uint8Array>> => scanRetained(options, m.prefix, logger);
+  mirror = new Mirror({ host, transport, prefix: m.prefix, maxPerSecond: m.maxPerSecond, logger, scanLeftovers });
   return mirror;
 }

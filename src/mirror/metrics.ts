@@ -10,6 +10,7 @@ const COUNTERS = [
   { key: 'coalesced', name: 'sparkstate_mirror_coalesced_total', help: 'Mirror values replaced by a newer one before they went out (rate limit)' },
   { key: 'failed', name: 'sparkstate_mirror_publish_failures_total', help: 'Mirror publishes not acknowledged (link lost); each is sent again' },
   { key: 'republishes', name: 'sparkstate_mirror_full_republishes_total', help: 'Connections on which the broker had lost its state, so every value went out again' },
+  { key: 'leftovers', name: 'sparkstate_mirror_leftovers_total', help: 'Retained values of an earlier run, for metrics not in the model, republished as stale' },
   { key: 'conflicts', name: 'sparkstate_mirror_topic_conflicts_total', help: 'Metrics not mirrored: another metric has their topic, or it would exceed 65535 bytes' },
 ] as const;
 

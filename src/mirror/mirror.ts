@@ -13,6 +13,7 @@ import { ErrorCodes, SparkplugError } from '../errors.js';
 import type { HostApplication, HostState, MetricOwnerView, MetricUpdate } from '../host/index.js';
 import type { ConnectInfo } from '../transport/index.js';
 import { metricPayload, metricTopic, type MirrorQuality } from './format.js';
+import { staleCopy } from './leftovers.js';
 import { RetainedPublisher, type MirrorTransport, type PublisherCounters } from './publisher.js';
 
 /** MQTT's limit on a topic name (a two-byte length). */
@@ -29,6 +30,11 @@ export interface MirrorOptions {
   readonly logger?: Logger | undefined;
   /** How long `stop()` waits for the last values to go out. Default 5000. */
   readonly stopTimeoutMs?: number | undefined;
+  /**
+   * Reads the retained messages under the prefix once at start (leftovers.ts): those an earlier run
+   * left saying "good", for metrics the host has not heard of since, are republished as stale.
+   */
+  readonly scanLeftovers?: (() => Promise<Map<string, Uint8Array>>) | undefined;
 }
 
 export interface MirrorCounters extends PublisherCounters {
@@ -36,6 +42,8 @@ export interface MirrorCounters extends PublisherCounters {
   conflicts: number;
   /** Connections after which the broker had lost the session, so everything went out again. */
   republishes: number;
+  /** Retained values of an earlier run, for metrics not (yet) in the model, republished as stale. */
+  leftovers: number;
 }
 
 /** The metrics of one node or device: name → topic (built once; '' for a metric whose topic another owner has). */
@@ -55,6 +63,8 @@ export class Mirror {
   private readonly log: Logger | undefined;
   private conflicts = 0;
   private republishes = 0;
+  private leftovers = 0;
+  private scanned = false;
   private started = false;
 
   constructor(private readonly o: MirrorOptions) {
@@ -72,7 +82,7 @@ export class Mirror {
   }
 
   get counters(): Readonly<MirrorCounters> {
-    return { ...this.publisher.counters, conflicts: this.conflicts, republishes: this.republishes };
+    return { ...this.publisher.counters, conflicts: this.conflicts, republishes: this.republishes, leftovers: this.leftovers };
   }
 
   /** Topics waiting to be published or awaiting their PUBACK. */
@@ -126,6 +136,26 @@ export class Mirror {
     this.log?.info({ server: info.server, sessionPresent: info.sessionPresent === true }, lost ? 'mirror connected; publishing every value' : 'mirror connected; broker kept its state');
     this.o.transport.publish(this.statusTopic, statusPayload(true), { qos: 1, retain: true }).catch((err: unknown) => this.log?.warn({ err }, 'mirror status not published'));
     this.publisher.resume(lost);
+    if (!this.scanned && this.o.scanLeftovers !== undefined) {
+      this.scanned = true;
+      this.o.scanLeftovers().then(
+        (found) => this.markLeftovers(found),
+        (err: unknown) => this.log?.warn({ err }, 'mirror: leftover scan failed'),
+      );
+    }
+  }
+
+  /** Leftovers nobody owns (no metric of the model has the topic) say stale from now on. */
+  private markLeftovers(found: Map<string, Uint8Array>): void {
+    if (!this.started) return;
+    for (const [topic, payload] of found) {
+      if (topic === this.statusTopic || this.topicOwner.has(topic) || this.publisher.has(topic)) continue;
+      const stale = staleCopy(payload);
+      if (stale === undefined) continue;
+      this.leftovers++;
+      this.publisher.set(topic, stale);
+    }
+    if (this.leftovers > 0) this.log?.info({ leftovers: this.leftovers }, 'mirror: values of an earlier run not (yet) in the model marked stale');
   }
 
   /** H-LOST-SERVER-STALE: once the host's own link drops, every value it holds is stale, and says so. */

@@ -67,6 +67,11 @@ export class RetainedPublisher {
     return this.entries.size;
   }
 
+  /** Whether the topic has a value (or a clear still to go out). */
+  has(topic: string): boolean {
+    return this.entries.has(topic);
+  }
+
   /** Sets what `topic` should hold; '' clears it. */
   set(topic: string, payload: string): void {
     let e = this.entries.get(topic);

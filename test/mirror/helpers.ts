@@ -69,6 +69,11 @@ export class Observer {
         o.status = JSON.parse(payload.toString('utf8')) as JsonValue;
         return;
       }
+      if (payload.length > 0 && payload[0] !== 0x7b) {
+        // not JSON: someone else's message under the prefix
+        o.arrivals.push({ topic, at: Date.now(), retain: packet.retain, value: payload.toString('utf8') });
+        return;
+      }
       const r = payload.length === 0 ? undefined : (JSON.parse(payload.toString('utf8')) as Retained);
       o.arrivals.push({ topic, at: Date.now(), retain: packet.retain, value: r?.value });
       if (r === undefined) {

@@ -112,3 +112,30 @@ test('one broker for host and mirror, killed (-9) and restarted with persistence
   for (const topic of [A, B, DEV]) assert.equal(late.last.get(topic)?.quality, 'stale', topic);
   assert.equal(late.last.get(A)?.value, '1');
 });
+
+test('at start, retained values an earlier run left saying "good" for metrics the host does not hold are republished as stale; others are left alone', async (t) => {
+  const s = lifo(t);
+  const broker = await startMosquitto();
+  s.after(() => broker.dispose());
+  const gone = `${PREFIX}/Plant1/Gone/X`;
+  const foreign = `${PREFIX}/notes`;
+  const seed = await Observer.connect(s, broker.url);
+  await seed.client.publishAsync(gone, '{"value":"9007199254740993","timestamp":5,"datatype":"Int64","quality":"good"}', { qos: 1, retain: true });
+  await seed.client.publishAsync(foreign, 'hello', { qos: 1, retain: true });
+  await seed.client.publishAsync(A, '{"value":"0","timestamp":5,"datatype":"Int64","quality":"good"}', { qos: 1, retain: true });
+  const { host, mirror } = await startHostWithMirror(s, broker.url);
+  const watch = await Observer.connect(s, broker.url);
+  await waitUntil(() => watch.last.get(gone)?.quality === 'stale', 15_000, 'leftover marked stale');
+  assert.deepEqual(watch.last.get(gone), { value: '9007199254740993', timestamp: 5, datatype: 'Int64', quality: 'stale' });
+  // A metric the host then learns of is mirrored as usual.
+  await bornEdge(s, broker.url);
+  await waitUntil(() => watch.last.get(A)?.quality === 'good' && watch.last.get(A)?.value === '1', 5000, 'A born');
+  await waitUntil(() => mirror.pending === 0, 5000, 'mirror idle');
+  assert.ok(mirror.counters.leftovers >= 1);
+  // Not a mirror payload: untouched (only the broker's retained copy, once).
+  assert.deepEqual(
+    watch.arrivals.filter((a) => a.topic === foreign).map((a) => [a.value, a.retain]),
+    [['hello', true]],
+  );
+  assert.equal(host.snapshot().groups['Plant1']?.nodes['Gone'], undefined);
+});
