@@ -59,7 +59,8 @@ export class Mirror {
   private readonly devicesOf = new Map<string, Set<string>>();
   /** Which owner a topic belongs to: a node metric "Filler/Count" and device Filler's "Count" meet on one topic. */
   private readonly topicOwner = new Map<string, string>();
-  private readonly off: (() => void)[] = [];
+  private readonly offHost: (() => void)[] = [];
+  private readonly offTransport: (() => void)[] = [];
   private readonly log: Logger | undefined;
   private conflicts = 0;
   private republishes = 0;
@@ -99,9 +100,11 @@ export class Mirror {
     this.started = true;
     const h = this.o.host;
     const t = this.o.transport;
-    this.off.push(
+    this.offTransport.push(
       t.on('connect', (info) => this.onConnect(info)),
       t.on('disconnect', () => this.publisher.pause()),
+    );
+    this.offHost.push(
       h.on('metrics', (m) => this.onMetrics(m.group, m.node, m.device, m.metrics)),
       h.on('nodeBirth', (n) => this.syncNode(n.group, n.node)),
       h.on('nodeDeath', (n) => this.syncNode(n.group, n.node)),
@@ -117,7 +120,7 @@ export class Mirror {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const f of this.off.splice(0)) f();
+    for (const f of this.offHost.splice(0)) f();
     // Nobody keeps these values current from now on: they say so.
     for (const v of this.o.host.metricOwners()) this.sync(v, v.online ? 'stale' : 'offline');
     if (this.o.transport.isConnected()) {
@@ -125,6 +128,7 @@ export class Mirror {
       if (!drained) this.log?.warn({ pending: this.publisher.pending }, 'mirror stopped with values not yet published');
     }
     this.publisher.close();
+    for (const f of this.offTransport.splice(0)) f();
     await this.o.transport.stop({
       beforeDisconnect: () => this.o.transport.publish(this.statusTopic, statusPayload(false), { qos: 1, retain: true }),
     });
