@@ -6,6 +6,7 @@ import { runCodecBench } from './codec.js';
 import { runEdgeBench } from './edge.js';
 import { runEdgeCliBench } from './edge-cli.js';
 import { runHostBench } from './host.js';
+import { runMirrorBench } from './mirror.js';
 import { runOpcuaBench } from './opcua.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   edge: runEdgeBench,
   'edge-cli': runEdgeCliBench,
   host: runHostBench,
+  mirror: runMirrorBench,
   opcua: runOpcuaBench,
 };
 

@@ -54,3 +54,4 @@ export {
   type RebirthOptions,
 } from './host/index.js';
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './web/index.js';
+export { Mirror, createMirror, registerMirrorMetrics, type MirrorOptions, type MirrorQuality } from './mirror/index.js';

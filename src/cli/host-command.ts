@@ -1,5 +1,6 @@
 import { loadHostConfig } from '../config/index.js';
 import { createHostApplication } from '../host/from-config.js';
+import { createMirror, registerMirrorMetrics } from '../mirror/index.js';
 import { createHttpServer } from '../web/index.js';
 import { createLogger } from './logger.js';
 import { watchStopSignals } from './signals.js';
@@ -11,21 +12,28 @@ export async function hostCommand(configPath: string): Promise<void> {
   // Listening before start-up: a signal meanwhile still ends in the offline STATE, not in the default kill.
   const stop = watchStopSignals(log);
   const host = createHostApplication(config, { logger: log });
+  const mirror = createMirror(config, host, log);
   // HTTP first: /healthz answers 503 while the host is still connecting, which is what a container probe wants.
   const http = await createHttpServer(host, {
     port: config.http.port,
     host: config.http.host,
     logger: log,
     idempotency: { dir: config.storeDir, windowMs: config.commands.idempotencyWindowMs },
+    metrics: mirror === undefined ? undefined : (registry) => registerMirrorMetrics(registry, mirror),
   });
   log.info({ url: http.url }, 'HTTP API listening');
+  await mirror?.start();
   await host.start();
   await stop.stopWith(async () => {
-    // Offline STATE (QoS 1, retained) goes out before DISCONNECT; then the HTTP side closes.
+    // Offline STATE (QoS 1, retained) goes out before DISCONNECT; then the mirror says its values are stale; then HTTP closes.
     try {
       await host.stop();
     } finally {
-      await http.close();
+      try {
+        await mirror?.stop();
+      } finally {
+        await http.close();
+      }
     }
   });
 }

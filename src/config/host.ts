@@ -3,6 +3,19 @@ import { z } from 'zod';
 import { logLevelSchema, mqttSchema } from './common.js';
 import { duplicateProblems, groupIdSchema, hostIdSchema } from './ids.js';
 
+/** A topic name prefix: no wildcards or NUL (they cannot be published to), no empty level, not `$…` or the Sparkplug namespace. */
+const mirrorPrefixSchema = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    const fail = (message: string): void => void ctx.addIssue({ code: 'custom', message });
+    if (s === '') return; // min(1) says it
+    if (/[+#\0]/.test(s)) fail('must not contain the MQTT wildcards + or # or NUL');
+    else if (s.split('/').includes('')) fail('must not start or end with / or contain //');
+    else if (s.startsWith('$')) fail('must not start with $ (reserved for the broker)');
+    else if (s.split('/')[0] === 'spBv1.0') fail('must not be in the Sparkplug namespace spBv1.0');
+  });
+
 export const hostSchema = z.strictObject({
   mqtt: mqttSchema,
   sparkplug: z.strictObject({
@@ -51,6 +64,17 @@ export const hostSchema = z.strictObject({
       idempotencyWindowMs: z.int().positive().default(86_400_000),
     })
     .prefault({}),
+  /** The retained plain-MQTT mirror (README: Retained MQTT mirror); off when absent. */
+  mirror: z
+    .strictObject({
+      /** First topic level(s) of every mirrored metric: `<prefix>/<group>/<node>/[<device>/]<metric>`. */
+      prefix: mirrorPrefixSchema,
+      /** Another broker or other credentials; default: the host's own `mqtt` section with the client id `sparkstate-mirror-<hostId>`. */
+      mqtt: mqttSchema.optional(),
+      /** Upper bound on mirror publishes; over it, changes are coalesced per topic (the latest value wins). */
+      maxPerSecond: z.number().positive().max(1_000_000).default(1000),
+    })
+    .optional(),
   logLevel: logLevelSchema,
 });
 

@@ -1,6 +1,6 @@
 /** Public face of the config module: load and validate `sparkstate edge` / `sparkstate host` YAML. */
 export { loadEdgeConfig, loadHostConfig, opcuaPasswordVariable, parseEdgeConfig, parseHostConfig } from './load.js';
-export type { EdgeConfig, HostConfig, MqttConfig, TlsConfig } from './load.js';
+export type { EdgeConfig, HostConfig, MirrorConfig, MqttConfig, TlsConfig } from './load.js';
 export { ConfigError } from './error.js';
 export type { ConfigIssue } from './error.js';
 export { formatPath } from './issues.js';

@@ -27,7 +27,9 @@ export interface TlsConfig {
 export type MqttConfig = Omit<MqttFileConfig, 'tls'> & { readonly tls?: TlsConfig };
 /** `storeDir` is absolute once loaded (edge and host). */
 export type EdgeConfig = Omit<EdgeFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
-export type HostConfig = Omit<HostFileConfig, 'mqtt'> & { readonly mqtt: MqttConfig };
+export type HostConfig = Omit<HostFileConfig, 'mqtt' | 'mirror'> & { readonly mqtt: MqttConfig; readonly mirror?: MirrorConfig };
+/** The `mirror:` section once loaded (its own `mqtt` with TLS files read). */
+export type MirrorConfig = Omit<NonNullable<HostFileConfig['mirror']>, 'mqtt'> & { readonly mqtt?: MqttConfig };
 
 /** Secrets come from the environment so that config files can be committed. */
 const ENV_OVERRIDES = [
@@ -83,7 +85,7 @@ function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): void {
   }
 }
 
-async function readTls(mqtt: MqttFileConfig, baseDir: string, issues: ConfigIssue[]): Promise<MqttConfig> {
+async function readTls(mqtt: MqttFileConfig, baseDir: string, issues: ConfigIssue[], section = 'mqtt'): Promise<MqttConfig> {
   const { tls, ...rest } = mqtt;
   if (tls === undefined) return rest;
   const material: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
@@ -94,7 +96,7 @@ async function readTls(mqtt: MqttFileConfig, baseDir: string, issues: ConfigIssu
       material[name] = await readFile(resolve(baseDir, path));
     } catch (e: unknown) {
       const reason = isRecord(e) && typeof e['code'] === 'string' ? e['code'] : 'unreadable';
-      issues.push({ path: `mqtt.tls.${name}`, message: `cannot read file "${path}" (${reason})` });
+      issues.push({ path: `${section}.tls.${name}`, message: `cannot read file "${path}" (${reason})` });
     }
   }
   return { ...rest, tls: { ...material, rejectUnauthorized: tls.rejectUnauthorized } };
@@ -149,8 +151,14 @@ export async function parseHostConfig(
   const parsed = await parseWith(hostSchema, text, env, sourceName);
   const issues: ConfigIssue[] = [];
   const mqtt = await readTls(parsed.mqtt, baseDir, issues);
+  const { mirror: mirrorFile, ...rest } = parsed;
+  let mirror: MirrorConfig | undefined;
+  if (mirrorFile !== undefined) {
+    const { mqtt: mirrorMqtt, ...m } = mirrorFile;
+    mirror = mirrorMqtt === undefined ? m : { ...m, mqtt: await readTls(mirrorMqtt, baseDir, issues, 'mirror.mqtt') };
+  }
   if (issues.length > 0) throw new ConfigError(sourceName, issues);
-  return { ...parsed, mqtt, storeDir: resolve(baseDir, parsed.storeDir) };
+  return { ...rest, mqtt, storeDir: resolve(baseDir, parsed.storeDir), ...(mirror === undefined ? {} : { mirror }) };
 }
 
 async function readConfigFile(path: string): Promise<string> {

@@ -25,6 +25,7 @@ import { HostModel, type NodeModel } from './model.js';
 import { RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
 import { StaleCheck } from './stale-check.js';
+import { ownerView, ownerViews, type MetricOwnerView } from './views.js';
 import { modelStats, snapshotModel, type HostSnapshot, type ModelStats } from './snapshot.js';
 import type { HostApplicationOptions, HostCounters, HostEvents, HostState, HostWillMessage, RebirthReason } from './types.js';
 
@@ -232,6 +233,16 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     const table = device === undefined ? n?.metrics : n?.devices.get(device)?.metrics;
     const row = table === undefined ? -1 : table.byNameOnly(name);
     return table === undefined || row < 0 ? undefined : table.type(row);
+  }
+
+  /** One node's (device undefined) or device's metrics as held, without a copy (views.ts); undefined when unknown. */
+  metricOwner(group: string, node: string, device: string | undefined): MetricOwnerView | undefined {
+    return ownerView(this.model, group, node, device);
+  }
+
+  /** Every node and device the model holds, as views (views.ts). */
+  metricOwners(): IterableIterator<MetricOwnerView> {
+    return ownerViews(this.model);
   }
 
   /** Counts of nodes, devices and metrics held, without copying the model (for gauges). */

@@ -11,6 +11,8 @@ export interface ConnectInfo {
   sessionId: number;
   /** The Will this connection registered (the host's STATE birth reuses its timestamp). */
   will: WillMessage | undefined;
+  /** CONNACK's session-present flag: the broker kept this client's session (only with `cleanSession: false`); test doubles may leave it out. */
+  sessionPresent?: boolean;
 }
 
 export type DisconnectReason =

@@ -58,6 +58,12 @@ export interface MqttSessionOptions {
    * increments per connection; the host's STATE Will timestamp is the CONNECT time).
    */
   will: () => WillMessage | undefined;
+  /**
+   * false keeps a broker-side session across connections (MQTT 3.1.1 clean session 0, MQTT 5 a
+   * session that outlives the connection), so `ConnectInfo.sessionPresent` tells whether the broker
+   * kept its state. Only for non-Sparkplug clients (the retained mirror). Default true.
+   */
+  cleanSession?: boolean;
   logger?: Logger;
   /** Jitter source in [0, 1); tests pin it. Default Math.random. */
   random?: () => number;
@@ -74,6 +80,9 @@ export interface ResolvedOptions {
   /** Everything MQTT.js needs except the Will; holds secrets, so never log it. */
   readonly base: Readonly<IClientOptions>;
 }
+
+/** MQTT 5 session expiry when `cleanSession` is false: a day outlasts any broker restart. */
+const SESSION_KEPT_SEC = 86_400;
 
 const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 
@@ -106,9 +115,9 @@ export function resolveOptions(o: MqttSessionOptions): ResolvedOptions {
     clientId: o.clientId,
     protocolVersion,
     // Sparkplug keeps no broker-side session: every CONNECT starts clean.
-    clean: true, // [tck-id-principles-persistence-clean-session-311] [tck-id-message-flow-phid-sparkplug-clean-session-311]
+    clean: o.cleanSession ?? true, // [tck-id-principles-persistence-clean-session-311] [tck-id-message-flow-phid-sparkplug-clean-session-311]
     ...(protocolVersion === 5
-      ? { properties: { sessionExpiryInterval: 0 } } // [tck-id-principles-persistence-clean-session-50] [tck-id-message-flow-phid-sparkplug-clean-session-50]
+      ? { properties: { sessionExpiryInterval: o.cleanSession === false ? SESSION_KEPT_SEC : 0 } } // [tck-id-principles-persistence-clean-session-50] [tck-id-message-flow-phid-sparkplug-clean-session-50]
       : {}),
     keepalive: o.keepaliveSec ?? 30,
     connectTimeout: o.connectTimeoutMs ?? 10_000,

@@ -222,7 +222,7 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     const client = connect(this.opts.servers[serverIndex] ?? '', options);
     const attempt: Attempt = { client, serverIndex, will, sessionId: 0, lastError: undefined, pending: new Set() };
     this.attempt = attempt;
-    client.on('connect', () => this.onConnack(attempt));
+    client.on('connect', (connack) => this.onConnack(attempt, connack.sessionPresent));
     client.on('message', (topic, payload, packet) => {
       if (this.attempt === attempt) this.safeEmit('message', topic, payload, { qos: packet.qos, retain: packet.retain });
     });
@@ -233,14 +233,14 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     client.on('close', () => this.onClose(attempt));
   }
 
-  private onConnack(attempt: Attempt): void {
+  private onConnack(attempt: Attempt, sessionPresent: boolean): void {
     if (this.attempt !== attempt) return;
     attempt.sessionId = ++this.sessions;
     this.backoff.reset();
     const server = this.serverName(attempt.serverIndex);
     // While stopping (stop() raced this CONNACK) the link stays usable for beforeDisconnect.
     if (this.state === 'connecting') this.transition('connected', { server, sessionId: attempt.sessionId });
-    this.safeEmit('connect', { server, serverIndex: attempt.serverIndex, sessionId: attempt.sessionId, will: attempt.will });
+    this.safeEmit('connect', { server, serverIndex: attempt.serverIndex, sessionId: attempt.sessionId, will: attempt.will, sessionPresent });
   }
 
   private onClose(attempt: Attempt): void {

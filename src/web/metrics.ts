@@ -22,8 +22,8 @@ const COUNTERS: readonly { key: CounterKey; name: string; help: string }[] = [
   { key: 'staleDeaths', name: 'sparkstate_host_stale_deaths_total', help: 'NDEATHs ignored because their bdSeq did not match the current birth' },
 ];
 
-/** `mqtt`: failed connection attempts by cause, when given. */
-export function createMetricsRegistry(host: WebHost, mqtt?: ConnectionHealth): Registry {
+/** `mqtt`: failed connection attempts by cause, when given. `extra`: more metrics on the same registry (the mirror's). */
+export function createMetricsRegistry(host: WebHost, mqtt?: ConnectionHealth, extra?: (registry: Registry) => void): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ host_id: host.hostId });
   mirrorCounters(registry, COUNTERS, (key) => host.counters[key]);
@@ -84,5 +84,6 @@ export function createMetricsRegistry(host: WebHost, mqtt?: ConnectionHealth): R
       this.set(host.state === 'online' ? 1 : 0);
     },
   });
+  extra?.(registry);
   return registry;
 }

@@ -56,4 +56,38 @@ describe('host config', () => {
     const e = await configError(parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: {}\n'));
     assert.match(e.message, /^host\.yaml: sparkplug\.hostId: required key is missing$/);
   });
+  it('mirror: off when absent; prefix and maxPerSecond with the default rate, its own mqtt optional', async () => {
+    const base = 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\n';
+    assert.equal((await parse(base)).mirror, undefined);
+    const c = await parse(`${base}mirror: { prefix: plant/values }\n`);
+    assert.deepEqual(c.mirror, { prefix: 'plant/values', maxPerSecond: 1000 });
+    const own = await parse(`${base}mirror: { prefix: p, maxPerSecond: 5, mqtt: { servers: ["mqtt://other:1884"], clientId: m1 } }\n`);
+    assert.equal(own.mirror?.maxPerSecond, 5);
+    assert.deepEqual(own.mirror.mqtt?.servers, ['mqtt://other:1884']);
+    assert.equal(own.mirror.mqtt.clientId, 'm1');
+  });
+
+  it('mirror: a prefix with wildcards, NUL, empty levels, $ or spBv1.0 and a rate that is not positive are refused', async () => {
+    const base = 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\n';
+    for (const [prefix, message] of [
+      ['"a/+/b"', /mirror\.prefix: must not contain the MQTT wildcards/],
+      ['"a/#"', /mirror\.prefix: must not contain the MQTT wildcards/],
+      ['"a\\0b"', /mirror\.prefix: must not contain the MQTT wildcards \+ or # or NUL/],
+      ['"/a"', /mirror\.prefix: must not start or end with \/ or contain \/\//],
+      ['"a//b"', /mirror\.prefix: must not start or end/],
+      ['"$SYS/x"', /mirror\.prefix: must not start with \$/],
+      ['"spBv1.0/x"', /mirror\.prefix: must not be in the Sparkplug namespace/],
+      ['""', /mirror\.prefix/],
+    ] as const) {
+      const e = await configError(parse(`${base}mirror: { prefix: ${prefix} }\n`));
+      assert.deepEqual(e.issues.map((i) => i.path), ['mirror.prefix'], prefix);
+      assert.match(e.message, message);
+    }
+    for (const rate of ['0', '-1', 'fast']) {
+      const e = await configError(parse(`${base}mirror: { prefix: p, maxPerSecond: ${rate} }\n`));
+      assert.deepEqual(e.issues.map((i) => i.path), ['mirror.maxPerSecond'], rate);
+    }
+    const e = await configError(parse(`${base}mirror: { prefix: p, mqtt: { servers: [] }, qos: 2 }\n`));
+    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['mirror.mqtt.servers', 'mirror.qos']);
+  });
 });
