@@ -11,6 +11,7 @@ import type { Changes } from './changes.js';
 import type { MetricSlot, Scope } from './scope.js';
 
 const REPLAY_BATCH = 500;
+const IDLE_RETRY_MS = 1000;
 
 export interface ReplayTarget {
   isOnline(): boolean;
@@ -106,7 +107,11 @@ export class Forwarder {
         const started = Date.now();
         const batch = store.peek(Math.min(REPLAY_BATCH, this.ratePerSec));
         const last = batch.at(-1);
-        if (last === undefined) break;
+        if (last === undefined) {
+          // Not empty, yet nothing to read: records wait in memory for a full disk. Look again soon.
+          await new Promise((r) => setTimeout(r, IDLE_RETRY_MS));
+          continue;
+        }
         // Consecutive records of one scope share a message, so the global order is kept.
         let run: { scope: Scope | undefined; metrics: Metric[]; id: string } | undefined;
         const runs: { scope: Scope | undefined; metrics: Metric[]; id: string }[] = [];

@@ -89,8 +89,8 @@ export class ForwardDb {
     this.totalsUpTo = db.prepare<[number], Totals>(
       'SELECT COUNT(*) AS records, COALESCE(SUM(size), 0) AS bytes FROM records WHERE id <= ?',
     );
-    this.selectOldest = db.prepare<[number], { id: number; scope: string; timestamp: number; data: Buffer }>(
-      'SELECT id, scope, ts AS timestamp, data FROM records ORDER BY id LIMIT ?',
+    this.selectOldest = db.prepare<[number, number], { id: number; scope: string; timestamp: number; data: Buffer }>(
+      'SELECT id, scope, ts AS timestamp, data FROM records WHERE id > ? ORDER BY id LIMIT ?',
     );
     this.saveDropped = db.prepare<[number]>("UPDATE counters SET value = ? WHERE name = 'dropped'");
     this.transaction = db.transaction((body: () => Outcome) => body());
@@ -156,10 +156,10 @@ export class ForwardDb {
     return this.run('trim store-and-forward queue', () => this.dropOldest(this.totals, limits));
   }
 
-  /** The oldest `limit` records, oldest first. */
-  peek(limit: number): StoredRecord[] {
+  /** The oldest `limit` records with an id above `afterId`, oldest first. */
+  peek(limit: number, afterId = 0): StoredRecord[] {
     try {
-      return this.selectOldest.all(limit);
+      return this.selectOldest.all(afterId, limit);
     } catch (e) {
       throw storeError('cannot read store-and-forward queue', e);
     }

@@ -81,7 +81,9 @@ interface WriteFailure {
  * first one is logged as ONE error line, the records stay pending in memory (up to `maxPending`;
  * further appends are refused, return false and are counted in `stats().unstored`) and the write is
  * retried on a timer; the first write that succeeds again logs what the failure cost. What was
- * already in the file stays there and is replayed as usual. Records still pending when the queue
+ * already in the file stays there and is replayed as usual: an `ack` whose delete fails is
+ * remembered, so `peek` never hands those records out again, and the delete is retried with the
+ * writes (only a restart before it succeeds re-sends them). Records still pending when the queue
  * is closed during a failure are lost, and logged as such.
  */
 export class ForwardQueue {
@@ -91,6 +93,9 @@ export class ForwardQueue {
   private warnedDropping = false;
   private failure: WriteFailure | undefined;
   private unstoredTotal = 0;
+  /** Highest id acked; above `deletedUpTo` while a full disk refuses the delete (retried with the writes). */
+  private ackedUpTo = 0;
+  private deletedUpTo = 0;
 
   private constructor(
     private readonly db: ForwardDb,
@@ -170,13 +175,15 @@ export class ForwardQueue {
     this.assertOpen('peek');
     if (!Number.isInteger(limit) || limit < 1) throw configError('peek limit', limit);
     this.tryWrite();
-    return this.db.peek(limit);
+    // Acked records whose delete failed are not handed out again.
+    return this.db.peek(limit, this.ackedUpTo);
   }
 
   /** Deletes every record with id <= `uptoId`, once they have been published. */
   ack(uptoId: number): void {
     this.assertOpen('ack');
-    this.db.ack(uptoId);
+    this.ackedUpTo = Math.max(this.ackedUpTo, uptoId);
+    this.tryWrite();
     // Drained: the outage is over, so the next overflow deserves a new warning.
     if (this.isEmpty()) this.warnedDropping = false;
   }
@@ -215,6 +222,11 @@ export class ForwardQueue {
   private tryWrite(): boolean {
     try {
       this.writePending();
+      // A delete writes too: on a full disk it fails like an append, and is retried the same way.
+      if (this.deletedUpTo < this.ackedUpTo) {
+        this.db.ack(this.ackedUpTo);
+        this.deletedUpTo = this.ackedUpTo;
+      }
     } catch (e) {
       this.noteFailure(e);
       return false;

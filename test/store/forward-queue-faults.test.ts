@@ -82,6 +82,30 @@ describe('ForwardQueue storage faults', () => {
     reopened.close();
   });
 
+  test('replay on a full disk: acked records are not handed out again even when their delete fails; deleted once there is room', async (t) => {
+    const mount = await mountTmpfs(await dirs.make(), 1024 * 1024);
+    if (mount === undefined) return t.skip('mount -t tmpfs is not permitted here');
+    t.after(() => mount.unmount());
+    const dir = join(mount.dir, 'store');
+    const q = await ForwardQueue.open({ dir, flushIntervalMs: 50 });
+    for (let i = 0; i < 3000; i++) q.append(rec(i));
+    q.flush();
+    mount.fill();
+    const handedOut: number[] = [];
+    for (let batch = q.peek(700); batch.length > 0; batch = q.peek(700)) {
+      assert.ok(handedOut.length < 3000, 'records handed out again');
+      handedOut.push(...seqs(batch));
+      q.ack(batch.at(-1)?.id ?? 0);
+    }
+    assert.deepEqual(handedOut, Array.from({ length: 3000 }, (_, i) => i), 'each record once, in order');
+    await mount.free();
+    await waitUntil(() => q.isEmpty(), 10_000, 'the deletes to be retried');
+    q.close();
+    const reopened = await ForwardQueue.open({ dir });
+    assert.equal(reopened.isEmpty(), true, 'nothing is replayed twice after a restart');
+    reopened.close();
+  });
+
   test('garbage in forward.sqlite: moved aside as forward.sqlite.corrupt-<time>, ONE error line naming both files, a new empty queue', async () => {
     const dir = await dirs.make();
     await filledQueue(dir, 100);
