@@ -15,12 +15,12 @@ import { ErrorCodes, SparkplugError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { encodePayload } from '../payload/index.js';
 import type { MetricTypeName, MetricValue } from '../payload/types.js';
-import { NAMESPACE, assertValidId, decodeState, encodeState, formatTopic, parseTopic } from '../topic/index.js';
+import { NAMESPACE, assertValidId, formatTopic, parseTopic } from '../topic/index.js';
 import type { ConnectInfo, DisconnectInfo } from '../transport/index.js';
 import { rebirthPayload, writePayload } from './commands.js';
 import { Ingest } from './ingest.js';
 import { InputGate, type InputProblemCause } from './input-problems.js';
-import { sessionTimestamp } from './session-timestamp.js';
+import { StateCertificate } from './state-certificate.js';
 import { HostModel, type NodeModel } from './model.js';
 import { RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
@@ -57,16 +57,12 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private readonly ingest: Ingest;
   private readonly scheduler: RebirthScheduler;
   private readonly groups: ReadonlySet<string> | undefined;
-  private readonly stateTopic: string;
+  private readonly certificate: StateCertificate;
   private readonly autoRebirth: boolean;
   private readonly staleCheck: StaleCheck;
   private readonly log: Logger | undefined;
   private readonly gate: InputGate;
   private readonly now: () => number;
-  /** T of the Will handed to the transport for the latest CONNECT attempt. */
-  private willTs: number | undefined;
-  /** T of the connected session (its Will and its birth); undefined while not connected. */
-  private sessionTs: number | undefined;
   private connections = 0;
   /** Payload timestamp of the last write command sent. */
   private lastWriteTs = 0;
@@ -78,7 +74,6 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     // [tck-id-operational-behavior-host-application-connect-will-topic]
     assertValidId(options.hostId, 'host');
     this.hostId = options.hostId;
-    this.stateTopic = formatTopic({ kind: 'state', hostId: options.hostId });
     const r = resolveRebirthOptions(options.rebirth ?? {});
     this.autoRebirth = r.enabled;
     this.staleCheck = new StaleCheck({
@@ -121,28 +116,34 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       emit: (event, ...args) => this.emit(event, ...args),
       wantsMetrics: () => this.hasListeners('metrics'),
     });
+    this.certificate = new StateCertificate(formatTopic({ kind: 'state', hostId: options.hostId }), {
+      transport: options.transport,
+      now: this.now,
+      log: this.log,
+      reasserted: () => this.counters.stateReasserts++,
+      malformed: (detail) => {
+        this.counters.invalidMessages++;
+        this.gate.problems.report('malformed_payload', { topic: this.certificate.topic, detail });
+      },
+    });
   }
 
   get state(): HostState {
     return this.stateValue;
   }
 
-  /**
-   * The STATE Will for the next CONNECT: the transport calls this before EVERY attempt.
-   * [tck-id-host-topic-phid-death-payload-timestamp-connect] T = UTC now at this CONNECT, remembered for the birth
-   * [tck-id-operational-behavior-host-application-multi-server-timestamp] one session at a time; every CONNECT, to any
-   * server, gets its own T
-   */
+  /** The STATE Will for the next CONNECT: the transport calls this before EVERY attempt. */
   willMessage(): HostWillMessage {
-    const ts = Math.max(this.now(), this.willTs ?? 0);
-    this.willTs = ts;
-    // [tck-id-host-topic-phid-death-required] [tck-id-host-topic-phid-death-qos] QoS 1
-    // [tck-id-host-topic-phid-death-retain] retained [tck-id-host-topic-phid-death-payload] {"online":false,"timestamp":T}
-    // [tck-id-operational-behavior-host-application-connect-will] [tck-id-payloads-state-will-message]
-    // [tck-id-operational-behavior-host-application-connect-will-qos] [tck-id-payloads-state-will-message-qos]
-    // [tck-id-operational-behavior-host-application-connect-will-retained] [tck-id-payloads-state-will-message-retain]
-    // [tck-id-operational-behavior-host-application-connect-will-payload] [tck-id-payloads-state-will-message-payload]
-    return { topic: this.stateTopic, payload: encodeState({ online: false, timestamp: ts }), qos: 1, retain: true };
+    return this.certificate.will();
+  }
+
+  /**
+   * false: the host says offline (STATE, retained) while it stays connected, so that edge nodes
+   * store and forward instead of publishing what it cannot keep (the historian's full spool);
+   * true: online again. Kept across reconnects until changed.
+   */
+  setAvailable(available: boolean, reason: string): Promise<void> | undefined {
+    return this.certificate.setAvailable(available, reason);
   }
 
   async start(): Promise<void> {
@@ -170,12 +171,12 @@ export class HostApplication extends TypedEmitter<HostEvents> {
         // [tck-id-host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet]
         // [tck-id-operational-behavior-host-application-death-topic] [tck-id-operational-behavior-host-application-death-payload]
         // [tck-id-operational-behavior-host-application-disconnect-intentional] the DISCONNECT follows
-        beforeDisconnect: () => this.publishState(false, Math.max(this.now(), this.willTs ?? 0)),
+        beforeDisconnect: () => this.certificate.death(),
       });
     } finally {
       for (const off of this.unsubscribe.splice(0)) off();
       this.gate.problems.flush(true);
-      this.sessionTs = undefined;
+      this.certificate.disconnected();
       this.transition('offline');
     }
   }
@@ -270,23 +271,21 @@ export class HostApplication extends TypedEmitter<HostEvents> {
   private async onConnect(info: ConnectInfo): Promise<void> {
     if (this.stateValue !== 'connecting') return;
     const connection = ++this.connections;
-    const ts = sessionTimestamp(info, this.stateTopic, this.willTs ?? this.now(), this.log);
-    this.sessionTs = ts;
+    this.certificate.connected(info);
     try {
       // [tck-id-host-topic-phid-birth-sub-required] [tck-id-message-flow-phid-sparkplug-subscription] [tck-id-payloads-state-subscribe]
       // Own STATE and the namespace before the birth: literally spBv1.0/# (Q10), or only the host's
       // groups, so that several hosts can split one plant without each receiving all of it.
       const namespace = this.groups === undefined ? [`${NAMESPACE}/#`] : [...this.groups].map((g) => `${NAMESPACE}/${g}/#`);
-      await this.options.transport.subscribe([...namespace.map((topic) => ({ topic, qos: 1 as const })), { topic: this.stateTopic, qos: 1 }]);
+      await this.options.transport.subscribe([...namespace.map((topic) => ({ topic, qos: 1 as const })), { topic: this.certificate.topic, qos: 1 }]);
       if (connection !== this.connections || this.stateValue !== 'connecting') return;
       // [tck-id-host-topic-phid-birth-message] [tck-id-payloads-state-birth] first PUBLISH of the session
-      // [tck-id-host-topic-phid-birth-payload-timestamp] same T as this CONNECT's Will
       // [tck-id-operational-behavior-host-application-connect-birth] [tck-id-host-topic-phid-birth-required]
       // [tck-id-message-flow-phid-sparkplug-state-publish] [tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp]
       // [tck-id-principles-birth-certificates-order] [tck-id-operational-behavior-primary-application-state-with-multiple-servers-state]
       // the STATE birth comes first on every session, on whichever server
       // [tck-id-intro-sparkplug-host-state] [tck-id-components-ph-state] [tck-id-conformance-primary-host] every host publishes STATE
-      const birth = this.publishState(true, ts);
+      const birth = this.certificate.birth();
       // Online as soon as the birth is on its way: later publishes (rebirth NCMDs) follow it on the wire.
       this.transition('online');
       await birth;
@@ -301,7 +300,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     const { reason, server } = info;
     this.log?.warn({ reason, server, err: info.error }, 'MQTT session lost; every known edge node is stale until it births again');
     this.quiesce();
-    this.sessionTs = undefined;
+    this.certificate.disconnected();
     // H-LOST-SERVER-STALE (tck-not-testable): the link is gone, so nothing the host holds is current; the
     // seq baselines are lost too, so data before a new NBIRTH leads to a rebirth request (HP-7).
     const now = this.now();
@@ -334,7 +333,7 @@ export class HostApplication extends TypedEmitter<HostEvents> {
           this.gate.problems.report('bad_topic', { topic: topic.slice(0, 200), detail: err instanceof Error ? err.message : String(err) });
           return;
         }
-        if (t.kind === 'state') return this.onState(t.hostId, payload);
+        if (t.kind === 'state') return t.hostId === this.hostId ? this.certificate.delivered(payload, this.stateValue === 'online') : undefined;
         if (t.type === 'NCMD' || t.type === 'DCMD') this.gate.commandSeen(topic);
         route = this.routes.add(topic, t);
       }
@@ -342,35 +341,6 @@ export class HostApplication extends TypedEmitter<HostEvents> {
     } catch (err) {
       this.log?.error({ err, topic }, 'message handling failed');
     }
-  }
-
-  private onState(hostId: string, payload: Uint8Array): void {
-    if (hostId !== this.hostId) return;
-    let state;
-    try {
-      state = decodeState(payload);
-    } catch (err) {
-      this.counters.invalidMessages++;
-      this.gate.problems.report('malformed_payload', { topic: this.stateTopic, detail: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    const ts = this.sessionTs;
-    // Q16: an offline STATE older than this session's Will is history (e.g. our previous Will, retained).
-    if (state.online || ts === undefined || state.timestamp < ts || this.stateValue !== 'online') return;
-    // [tck-id-message-flow-hid-sparkplug-state-message-delivered] re-assert at once with the same timestamp
-    this.counters.stateReasserts++;
-    this.log?.warn({ timestamp: state.timestamp }, 'own STATE declared offline; re-asserting online');
-    this.publishState(true, ts).catch((err: unknown) => this.log?.warn({ err }, 'STATE re-assert failed'));
-  }
-
-  private publishState(online: boolean, timestamp: number): Promise<void> {
-    // [tck-id-host-topic-phid-birth-qos] [tck-id-host-topic-phid-birth-retain] QoS 1, retained
-    // [tck-id-host-topic-phid-birth-payload] {"online":true|false,"timestamp":T}
-    // [tck-id-operational-behavior-host-application-connect-birth-qos]
-    // [tck-id-operational-behavior-host-application-connect-birth-retained] [tck-id-message-flow-phid-sparkplug-state-publish-payload]
-    // [tck-id-payloads-state-birth-payload] [tck-id-operational-behavior-host-application-connect-birth-payload]
-    // [tck-id-host-topic-phid-birth-topic] [tck-id-operational-behavior-host-application-connect-birth-topic] spBv1.0/STATE/<hostId>
-    return this.options.transport.publish(this.stateTopic, encodeState({ online, timestamp }), { qos: 1, retain: true });
   }
 
   private enqueueRebirth(node: NodeModel, reason: RebirthReason): RebirthRequestResult {
