@@ -14,6 +14,7 @@ interface WireMetric {
   name?: string;
   alias?: string;
   is_historical?: boolean;
+  timestamp?: string;
   int_value?: number;
   long_value?: string;
   float_value?: number;
@@ -43,6 +44,8 @@ export interface Sample {
   readonly historical: boolean;
   readonly inBirth: boolean;
   readonly receivedAt: number;
+  /** The metric's own timestamp (when it was sampled), if it has one. */
+  readonly timestamp?: number;
 }
 
 interface NodeAccount {
@@ -154,7 +157,7 @@ export class Ledger {
       const key = metricKey(node, device, name);
       let list = this.samples.get(key);
       if (list === undefined) this.samples.set(key, (list = []));
-      list.push({ value: valueOf(metric), historical: metric.is_historical === true, inBirth: birth, receivedAt: m.receivedAt });
+      list.push({ value: valueOf(metric), historical: metric.is_historical === true, inBirth: birth, receivedAt: m.receivedAt, ...(metric.timestamp === undefined ? {} : { timestamp: Number(metric.timestamp) }) });
     }
   }
 
