@@ -77,29 +77,55 @@ const metricKey = (node: string, device: string, name: string): string => `${nod
 export class Ledger {
   private readonly nodes = new Map<string, NodeAccount>();
   private readonly samples = new Map<string, Sample[]>();
-  private processed = 0;
+  /** Messages of each observer already taken into the account. */
+  private readonly processed: number[];
 
-  private constructor(private observer: Observer) {}
+  /** One observer per broker URL: several brokers (not bridged) each carry part of the traffic. */
+  private constructor(
+    private readonly urls: string[],
+    private readonly observers: Observer[],
+  ) {
+    this.processed = observers.map(() => 0);
+  }
 
-  static async start(url: string): Promise<Ledger> {
-    return new Ledger(await startObserver(url, { topics: ['spBv1.0/#'] }));
+  /** Subscribes to everything Sparkplug on `url`, or on each of several brokers. */
+  static async start(url: string | readonly string[]): Promise<Ledger> {
+    const urls = typeof url === 'string' ? [url] : [...url];
+    return new Ledger(urls, await Promise.all(urls.map((u) => startObserver(u, { topics: ['spBv1.0/#'] }))));
   }
 
   /**
    * After a broker restart: a new subscription, continuing the account. Call it before the
-   * publishers are let back in, or the ledger misses what they say first.
+   * publishers are let back in, or the ledger misses what they say first. With several brokers,
+   * `url` names the one that restarted.
    */
   async reconnect(url: string): Promise<void> {
     this.sync();
-    await this.observer.close();
-    this.observer = await startObserver(url, { topics: ['spBv1.0/#'] });
-    this.processed = 0;
+    const i = this.urls.length === 1 ? 0 : this.urls.indexOf(url);
+    if (i < 0) throw new Error(`ledger: ${url} is none of its brokers`);
+    await (this.observers[i] as Observer).close();
+    this.observers[i] = await startObserver(url, { topics: ['spBv1.0/#'] });
+    this.urls[i] = url;
+    this.processed[i] = 0;
   }
 
-  /** Reads what the observer recorded since the last call. */
+  /** How many Sparkplug messages the observer of broker `url` has seen (since its last reconnect). */
+  messagesOn(url: string): number {
+    const o = this.observers[this.urls.indexOf(url)];
+    if (o === undefined) throw new Error(`ledger: ${url} is none of its brokers`);
+    return o.messages.filter((m) => !m.topic.startsWith('spBv1.0/STATE/')).length;
+  }
+
+  /** Reads what the observers recorded since the last call, in the order it arrived. */
   private sync(): void {
-    const all = this.observer.messages;
-    for (; this.processed < all.length; this.processed++) this.take(all[this.processed] as ObservedMessage);
+    const fresh: ObservedMessage[] = [];
+    this.observers.forEach((o, i) => {
+      const all = o.messages;
+      for (let k = this.processed[i] ?? 0; k < all.length; k++) fresh.push(all[k] as ObservedMessage);
+      this.processed[i] = all.length;
+    });
+    if (this.observers.length > 1) fresh.sort((a, b) => a.receivedAt - b.receivedAt);
+    for (const m of fresh) this.take(m);
   }
 
   private account(node: string): NodeAccount {
@@ -222,7 +248,7 @@ export class Ledger {
     return n;
   }
 
-  close(): Promise<void> {
-    return this.observer.close();
+  async close(): Promise<void> {
+    await Promise.all(this.observers.map((o) => o.close()));
   }
 }

@@ -99,10 +99,15 @@ export async function startPlant(t: TestContext, o: PlantOptions = {}): Promise<
 }
 
 function account(plant: Plant, from: number): PlantAccount {
+  return accountOf(plant.ledger, plant.edges, from);
+}
+
+/** Loss and duplicate accounting over every counter of `edges` on the ledger, for samples ≥ `from`. */
+export function accountOf(ledger: Ledger, edges: readonly EdgeCli[], from = 0): PlantAccount {
   const details: Record<string, CounterReport> = {};
-  for (const edge of plant.edges) {
+  for (const edge of edges) {
     const counters: [string, string][] = [['', 'Uptime'], ...deviceIds(edge.spec).map((d): [string, string] => [d, 'Count'])];
-    for (const [device, name] of counters) details[`${edge.spec.node}/${device}/${name}`] = plant.ledger.counter(edge.spec.node, device, name, from);
+    for (const [device, name] of counters) details[`${edge.spec.node}/${device}/${name}`] = ledger.counter(edge.spec.node, device, name, from);
   }
   const reports = Object.values(details);
   const sum = (k: 'lost' | 'duplicates' | 'historical' | 'outOfOrder'): number => reports.reduce((n, r) => n + r[k], 0);
