@@ -56,6 +56,8 @@ interface NodeAccount {
   dead: boolean;
   deaths: number;
   rebirthRequests: number;
+  /** When each rebirth request arrived (ms). */
+  readonly rebirthRequestTimes: number[];
   /** device → online */
   readonly devices: Map<string, boolean>;
 }
@@ -131,7 +133,7 @@ export class Ledger {
   private account(node: string): NodeAccount {
     let a = this.nodes.get(node);
     if (a === undefined) {
-      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, rebirthRequests: 0, devices: new Map() };
+      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, rebirthRequests: 0, rebirthRequestTimes: [], devices: new Map() };
       this.nodes.set(node, a);
     }
     return a;
@@ -144,7 +146,10 @@ export class Ledger {
     const a = this.account(node);
     switch (verb) {
       case 'NCMD':
-        if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) a.rebirthRequests++;
+        if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) {
+          a.rebirthRequests++;
+          a.rebirthRequestTimes.push(m.receivedAt);
+        }
         return;
       case 'DCMD':
         return;
@@ -246,6 +251,12 @@ export class Ledger {
     let n = 0;
     for (const a of this.nodes.values()) n += a.rebirthRequests;
     return n;
+  }
+
+  /** Arrival times of every rebirth request on the wire, all nodes, oldest first. */
+  rebirthRequestTimes(): number[] {
+    this.sync();
+    return [...this.nodes.values()].flatMap((a) => a.rebirthRequestTimes).sort((x, y) => x - y);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@ export interface PlantOptions {
   readonly broker?: MosquittoOptions;
   readonly edge?: Partial<EdgeSpec>;
   readonly host?: Partial<HostSpec>;
+  /** How long each process may take to become ready, and the plant to be whole, at the start (many nodes on a small machine). */
+  readonly startTimeoutMs?: number;
 }
 
 export interface Plant {
@@ -70,7 +72,7 @@ export async function startPlant(t: TestContext, o: PlantOptions = {}): Promise<
     nodeIds.map((node) => EdgeCli.create(s, { node, servers: [url(node)], devices: o.devices ?? 2, ...o.edge })),
   );
   for (const e of edges) e.start();
-  await Promise.all(edges.map((e) => e.ready()));
+  await Promise.all(edges.map((e) => e.ready(o.startTimeoutMs)));
   const plant: Plant = {
     s,
     broker,
@@ -94,7 +96,7 @@ export async function startPlant(t: TestContext, o: PlantOptions = {}): Promise<
     whole: (since, timeoutMs) => waitWhole(host, ledger, nodeIds, since, timeoutMs),
     account: (from = 0) => account(plant, from),
   };
-  await plant.whole(Date.now());
+  await plant.whole(Date.now(), o.startTimeoutMs);
   return plant;
 }
 
