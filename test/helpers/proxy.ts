@@ -30,12 +30,12 @@ export interface TcpProxy {
    */
   hold(held: boolean): void;
   /**
-   * A network cut without a TCP reset: while cut, nothing passes in either direction and neither
-   * side hears of the other closing (its FIN stays in the cut), so each must find out by keepalive.
-   * What is written meanwhile waits in the proxy, as unacknowledged TCP segments would; a side
-   * that gives up takes its waiting bytes with it. New connections wait unconnected, as a SYN
-   * would. Healing delivers what waited on links both sides kept, resets the half-dead ones and
-   * connects the waiting newcomers.
+   * A network cut without a TCP reset: while cut, nothing is read in either direction, so bytes
+   * (and any FIN) wait in the kernels' socket buffers as unacknowledged segments would, and
+   * neither side hears of the other closing: each must find out by keepalive. New connections wait
+   * unconnected, as a retransmitted SYN would. Healing lets everything that waited through, in
+   * order, as TCP does when the network returns: to a side that is still there it arrives late; to
+   * one that gave up meanwhile it ends in a reset.
    */
   cut(on: boolean): void;
   /** Whether the link is cut (see cut()). */
@@ -43,70 +43,35 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-interface Severed {
-  readonly toOutbound: Buffer[];
-  readonly toInbound: Buffer[];
-  readonly gone: Set<Socket>;
-}
-
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const firstChunks: Buffer[] = [];
   const state = { open: true, accepted: 0, cut: false };
-  /** Per open pair during a cut: bytes waiting each way, and which sides gave up. */
-  const severed = new Map<[Socket, Socket], Severed>();
-  const waiting = new Set<Socket>();
-  const link = (inbound: Socket): void => {
+  /** Connections that arrived during a cut, not yet connected onward, with what they sent. */
+  const waiting = new Map<Socket, Buffer[]>();
+  /** Connects `inbound` onward; `early` is what it sent while it waited for a cut to heal. */
+  const link = (inbound: Socket, early: readonly Buffer[] = []): void => {
     state.accepted++;
-    inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
+    if (early[0] !== undefined) firstChunks.push(early[0]);
+    else inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
     const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
     const pair: [Socket, Socket] = [inbound, outbound];
     pairs.add(pair);
-    const teardown = (side: Socket): void => {
-      const sev = severed.get(pair);
-      if (sev !== undefined) {
-        // Cut: the other side does not hear of it.
-        sev.gone.add(side);
-        if (sev.gone.size === 2) {
-          severed.delete(pair);
-          pairs.delete(pair);
-        }
-        return;
-      }
+    const teardown = (): void => {
       pairs.delete(pair);
       inbound.destroy();
       outbound.destroy();
     };
-    inbound.on('error', () => teardown(inbound)).on('close', () => teardown(inbound));
-    outbound.on('error', () => teardown(outbound)).on('close', () => teardown(outbound));
+    inbound.on('error', teardown).on('close', teardown);
+    outbound.on('error', teardown).on('close', teardown);
+    for (const c of early) outbound.write(c);
     inbound.pipe(outbound).pipe(inbound);
-    if (state.cut) sever(pair);
   };
-  const sever = (pair: [Socket, Socket]): void => {
-    const [inbound, outbound] = pair;
+  const sever = ([inbound, outbound]: [Socket, Socket]): void => {
     inbound.unpipe(outbound);
     outbound.unpipe(inbound);
-    const sev: Severed = { toOutbound: [], toInbound: [], gone: new Set() };
-    severed.set(pair, sev);
-    // Read on, so that a side closing is noticed (and kept from the other side).
-    inbound.on('data', (c: Buffer) => sev.toOutbound.push(c));
-    outbound.on('data', (c: Buffer) => sev.toInbound.push(c));
-  };
-  const heal = (pair: [Socket, Socket], sev: Severed): void => {
-    const [inbound, outbound] = pair;
-    severed.delete(pair);
-    inbound.removeAllListeners('data');
-    outbound.removeAllListeners('data');
-    if (sev.gone.size > 0) {
-      // One side gave up during the cut: the other gets a reset once the network is back.
-      pairs.delete(pair);
-      inbound.destroy();
-      outbound.destroy();
-      return;
-    }
-    for (const c of sev.toOutbound) outbound.write(c);
-    for (const c of sev.toInbound) inbound.write(c);
-    inbound.pipe(outbound).pipe(inbound);
+    inbound.pause();
+    outbound.pause();
   };
   const server = createServer((inbound) => {
     if (!state.open) {
@@ -114,9 +79,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       return;
     }
     if (state.cut) {
-      // Not read while cut: its CONNECT waits, as a SYN retransmitted until the network is back.
-      waiting.add(inbound);
-      inbound.pause();
+      // Its CONNECT waits, as a retransmitted SYN would; read (and kept) so that a client giving up
+      // is noticed: its attempt never reaches the broker, as a SYN that never got through.
+      const early: Buffer[] = [];
+      waiting.set(inbound, early);
+      inbound.on('data', (c: Buffer) => early.push(c));
       inbound.on('error', () => waiting.delete(inbound)).on('close', () => waiting.delete(inbound));
       return;
     }
@@ -150,11 +117,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       for (const pair of pairs) sever(pair);
       return;
     }
-    for (const [pair, sev] of [...severed]) heal(pair, sev);
-    for (const inbound of [...waiting]) {
+    for (const [inbound, outbound] of pairs) inbound.pipe(outbound).pipe(inbound);
+    for (const [inbound, early] of [...waiting]) {
       waiting.delete(inbound);
-      inbound.removeAllListeners('error').removeAllListeners('close');
-      if (!inbound.destroyed) link(inbound);
+      inbound.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
+      if (!inbound.destroyed && !inbound.readableEnded) link(inbound, early);
     }
   };
   return {
@@ -182,8 +149,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     close: () => {
       state.open = false;
       state.cut = false;
-      severed.clear();
-      for (const w of waiting) w.destroy();
+      for (const w of waiting.keys()) w.destroy();
       waiting.clear();
       dropAll();
       return new Promise((resolve) => server.close(() => resolve()));
