@@ -55,6 +55,8 @@ interface NodeAccount {
   /** true after an NDEATH whose bdSeq matches the latest NBIRTH. */
   dead: boolean;
   deaths: number;
+  /** Messages the node published (births, data, deaths; not the commands it got). */
+  messages: number;
   rebirthRequests: number;
   /** When each rebirth request arrived (ms). */
   readonly rebirthRequestTimes: number[];
@@ -133,7 +135,7 @@ export class Ledger {
   private account(node: string): NodeAccount {
     let a = this.nodes.get(node);
     if (a === undefined) {
-      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, rebirthRequests: 0, rebirthRequestTimes: [], devices: new Map() };
+      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, messages: 0, rebirthRequests: 0, rebirthRequestTimes: [], devices: new Map() };
       this.nodes.set(node, a);
     }
     return a;
@@ -144,6 +146,7 @@ export class Ledger {
     if (ns !== 'spBv1.0' || node === undefined || verb === 'STATE' || verb === undefined) return;
     const metrics = decodeMetrics(m.payload);
     const a = this.account(node);
+    if (verb !== 'NCMD' && verb !== 'DCMD') a.messages++;
     switch (verb) {
       case 'NCMD':
         if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) {

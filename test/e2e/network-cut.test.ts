@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { sleep, waitUntil } from '../helpers/wait.js';
 import type { TcpProxy } from '../helpers/proxy.js';
 import { startPlant, report, type Plant } from './plant.js';
+import { GROUP } from './processes.js';
 import { birthCounts, hostSeesOffline, rebornAndWhole, wireSeesDeath } from './watch.js';
 
 const SCAN_MS = 100;
@@ -110,11 +111,18 @@ test("e2e: the host's link cut without a reset — the broker sends its STATE Wi
   const recoveryMs = await rebornAndWhole(plant, births, healedAt);
   await sleep(1500);
   const account = plant.account();
+  // What the edges published live while the host was cut off and the broker still took it for
+  // connected: on the wire, never at the host, and not stored by the edges (they heard of no outage).
+  const state = await plant.host.state();
+  const hostMissed = plant.nodeIds.reduce(
+    (n, id) => n + plant.ledger.node(id).messages - (state.groups[GROUP]?.nodes[id]?.counters.messages ?? 0),
+    0,
+  );
   report('host link cut without reset', {
     recoveryMs,
     account,
     rebirthRequests: plant.ledger.rebirthRequests() - requestsBefore,
-    extra: `detected by the host after ${hostMs} ms, edges storing (their NDEATH after the STATE Will) after ${Math.max(...edgeMs)} ms`,
+    extra: `detected by the host after ${hostMs} ms, edges storing (their NDEATH after the STATE Will) after ${Math.max(...edgeMs)} ms; messages on the wire the host never got: ${hostMissed}`,
   });
   assert.equal(account.duplicates, 0, JSON.stringify(account.details));
   assert.equal(account.outOfOrder, 0, JSON.stringify(account.details));
