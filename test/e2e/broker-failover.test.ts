@@ -2,7 +2,8 @@
  * E2E: two Mosquitto brokers (not bridged) in every process's server list; the first dies by
  * kill -9. The edges walk to the second (a failed server is left for the next; an edge that gets
  * there before the host waits primaryHostWaitMs for its STATE, then walks on), the host follows,
- * and the model is whole on the second broker. The ledger subscribes to both brokers.
+ * and the model is whole on the second broker; the first one's return moves nobody back. The
+ * ledger subscribes to both brokers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -76,4 +77,11 @@ test('e2e: two brokers, the first killed — the edges fail over to the second, 
   assert.ok(account.lost <= account.counters * 2, `lost ${account.lost}: ${JSON.stringify(account.details)}`);
   assert.ok(account.historical > 0, 'what was sampled during the failover arrives as historical');
   assert.ok(failoverMs < 15_000, `whole on the second broker ${failoverMs} ms after the kill`);
+
+  // The first broker back: nobody walks back to it (no flapping), the model stays whole.
+  const afterFailover = new Map(NODES.map((n) => [n, ledger.node(n).bdSeqs.length]));
+  await first.restart();
+  await sleep(3000);
+  for (const n of NODES) assert.equal(ledger.node(n).bdSeqs.length, afterFailover.get(n), `${n} was not born again when the first broker came back`);
+  await waitWhole(host, ledger, NODES, Date.now());
 });
