@@ -7,7 +7,9 @@
  * (they wait for its STATE and birth on their own: no request is needed), and the host restarts
  * (kill -9) under edges without a primary host (they keep publishing, so the new host process
  * meets 50 nodes it never saw born and must ask each). Slower than the other scenarios (about
- * 45 s each on two cores): fifty Node.js processes start first.
+ * 45 s each on two cores): fifty Node.js processes start first, about 5 GB and a core's worth of
+ * CPU, which makes timing-sensitive tests running beside it fail on a two-core machine. So it runs
+ * only when asked: `E2E_STORM=1 node --test build/test/e2e/reconnect-storm.test.js`, alone.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { startPlant, report, type Plant } from './plant.js';
 import { birthCounts, rebornAndWhole } from './watch.js';
 
 const NODES = 50;
+const SKIP = process.env.E2E_STORM === '1' ? false : 'fifty edge processes: run alone with E2E_STORM=1';
 const MAX_PER_SECOND = 5;
 const BURST = 1;
 
@@ -91,11 +94,11 @@ async function storm(t: TestContext, c: StormCase): Promise<void> {
   assert.ok(account.lost <= account.counters, `lost ${account.lost}`);
 }
 
-test(`e2e: ${NODES} edge nodes reconnect at once after a broker restart — they birth on the primary host's STATE, requests stay within rebirth.maxPerSecond, the model is whole`, { timeout: 300_000 }, (t) =>
+test(`e2e: ${NODES} edge nodes reconnect at once after a broker restart — they birth on the primary host's STATE, requests stay within rebirth.maxPerSecond, the model is whole`, { timeout: 300_000, skip: SKIP }, (t) =>
   storm(t, { name: 'broker kill -9 and restart', primaryHost: true, expectRequests: false, fault: (plant) => plant.crashBroker(1500) }),
 );
 
-test(`e2e: ${NODES} edge nodes without a primary host meet a restarted host — it asks each to rebirth, never faster than rebirth.maxPerSecond, and ends whole`, { timeout: 300_000 }, (t) =>
+test(`e2e: ${NODES} edge nodes without a primary host meet a restarted host — it asks each to rebirth, never faster than rebirth.maxPerSecond, and ends whole`, { timeout: 300_000, skip: SKIP }, (t) =>
   storm(t, {
     name: 'host kill -9 and restart (edges without a primary host)',
     primaryHost: false,
