@@ -14,6 +14,7 @@ interface WireMetric {
   name?: string;
   alias?: string;
   is_historical?: boolean;
+  timestamp?: string;
   int_value?: number;
   long_value?: string;
   float_value?: number;
@@ -43,6 +44,8 @@ export interface Sample {
   readonly historical: boolean;
   readonly inBirth: boolean;
   readonly receivedAt: number;
+  /** The metric's own timestamp (when it was sampled), if it has one. */
+  readonly timestamp?: number;
 }
 
 interface NodeAccount {
@@ -52,7 +55,11 @@ interface NodeAccount {
   /** true after an NDEATH whose bdSeq matches the latest NBIRTH. */
   dead: boolean;
   deaths: number;
+  /** Messages the node published (births, data, deaths; not the commands it got). */
+  messages: number;
   rebirthRequests: number;
+  /** When each rebirth request arrived (ms). */
+  readonly rebirthRequestTimes: number[];
   /** device → online */
   readonly devices: Map<string, boolean>;
 }
@@ -79,35 +86,61 @@ const metricKey = (node: string, device: string, name: string): string => `${nod
 export class Ledger {
   private readonly nodes = new Map<string, NodeAccount>();
   private readonly samples = new Map<string, Sample[]>();
-  private processed = 0;
+  /** Messages of each observer already taken into the account. */
+  private readonly processed: number[];
 
-  private constructor(private observer: Observer) {}
+  /** One observer per broker URL: several brokers (not bridged) each carry part of the traffic. */
+  private constructor(
+    private readonly urls: string[],
+    private readonly observers: Observer[],
+  ) {
+    this.processed = observers.map(() => 0);
+  }
 
-  static async start(url: string): Promise<Ledger> {
-    return new Ledger(await startObserver(url, { topics: ['spBv1.0/#'] }));
+  /** Subscribes to everything Sparkplug on `url`, or on each of several brokers. */
+  static async start(url: string | readonly string[]): Promise<Ledger> {
+    const urls = typeof url === 'string' ? [url] : [...url];
+    return new Ledger(urls, await Promise.all(urls.map((u) => startObserver(u, { topics: ['spBv1.0/#'] }))));
   }
 
   /**
    * After a broker restart: a new subscription, continuing the account. Call it before the
-   * publishers are let back in, or the ledger misses what they say first.
+   * publishers are let back in, or the ledger misses what they say first. With several brokers,
+   * `url` names the one that restarted.
    */
   async reconnect(url: string): Promise<void> {
     this.sync();
-    await this.observer.close();
-    this.observer = await startObserver(url, { topics: ['spBv1.0/#'] });
-    this.processed = 0;
+    const i = this.urls.length === 1 ? 0 : this.urls.indexOf(url);
+    if (i < 0) throw new Error(`ledger: ${url} is none of its brokers`);
+    await (this.observers[i] as Observer).close();
+    this.observers[i] = await startObserver(url, { topics: ['spBv1.0/#'] });
+    this.urls[i] = url;
+    this.processed[i] = 0;
   }
 
-  /** Reads what the observer recorded since the last call. */
+  /** How many Sparkplug messages the observer of broker `url` has seen (since its last reconnect). */
+  messagesOn(url: string): number {
+    const o = this.observers[this.urls.indexOf(url)];
+    if (o === undefined) throw new Error(`ledger: ${url} is none of its brokers`);
+    return o.messages.filter((m) => !m.topic.startsWith('spBv1.0/STATE/')).length;
+  }
+
+  /** Reads what the observers recorded since the last call, in the order it arrived. */
   private sync(): void {
-    const all = this.observer.messages;
-    for (; this.processed < all.length; this.processed++) this.take(all[this.processed] as ObservedMessage);
+    const fresh: ObservedMessage[] = [];
+    this.observers.forEach((o, i) => {
+      const all = o.messages;
+      for (let k = this.processed[i] ?? 0; k < all.length; k++) fresh.push(all[k] as ObservedMessage);
+      this.processed[i] = all.length;
+    });
+    if (this.observers.length > 1) fresh.sort((a, b) => a.receivedAt - b.receivedAt);
+    for (const m of fresh) this.take(m);
   }
 
   private account(node: string): NodeAccount {
     let a = this.nodes.get(node);
     if (a === undefined) {
-      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, rebirthRequests: 0, devices: new Map() };
+      a = { aliases: new Map(), bdSeqs: [], dead: false, deaths: 0, messages: 0, rebirthRequests: 0, rebirthRequestTimes: [], devices: new Map() };
       this.nodes.set(node, a);
     }
     return a;
@@ -118,9 +151,13 @@ export class Ledger {
     if (ns !== 'spBv1.0' || node === undefined || verb === 'STATE' || verb === undefined) return;
     const metrics = decodeMetrics(m.payload);
     const a = this.account(node);
+    if (verb !== 'NCMD' && verb !== 'DCMD') a.messages++;
     switch (verb) {
       case 'NCMD':
-        if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) a.rebirthRequests++;
+        if (metrics.some((x) => x.name === 'Node Control/Rebirth' && x.boolean_value === true)) {
+          a.rebirthRequests++;
+          a.rebirthRequestTimes.push(m.receivedAt);
+        }
         return;
       case 'DCMD':
         return;
@@ -159,7 +196,7 @@ export class Ledger {
       const key = metricKey(node, device, name);
       let list = this.samples.get(key);
       if (list === undefined) this.samples.set(key, (list = []));
-      list.push({ value: valueOf(metric), historical: metric.is_historical === true, inBirth: birth, receivedAt: m.receivedAt });
+      list.push({ value: valueOf(metric), historical: metric.is_historical === true, inBirth: birth, receivedAt: m.receivedAt, ...(metric.timestamp === undefined ? {} : { timestamp: Number(metric.timestamp) }) });
     }
   }
 
@@ -226,7 +263,13 @@ export class Ledger {
     return n;
   }
 
-  close(): Promise<void> {
-    return this.observer.close();
+  /** Arrival times of every rebirth request on the wire, all nodes, oldest first. */
+  rebirthRequestTimes(): number[] {
+    this.sync();
+    return [...this.nodes.values()].flatMap((a) => a.rebirthRequestTimes).sort((x, y) => x - y);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.observers.map((o) => o.close()));
   }
 }

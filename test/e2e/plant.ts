@@ -18,6 +18,8 @@ export interface PlantOptions {
   readonly broker?: MosquittoOptions;
   readonly edge?: Partial<EdgeSpec>;
   readonly host?: Partial<HostSpec>;
+  /** How long each process may take to become ready, and the plant to be whole, at the start (many nodes on a small machine). */
+  readonly startTimeoutMs?: number;
 }
 
 export interface Plant {
@@ -71,7 +73,7 @@ export async function startPlant(t: TestContext, o: PlantOptions = {}): Promise<
     nodeIds.map((node) => EdgeCli.create(s, { node, servers: [url(node)], devices: o.devices ?? 2, ...o.edge })),
   );
   for (const e of edges) e.start();
-  await Promise.all(edges.map((e) => e.ready()));
+  await Promise.all(edges.map((e) => e.ready(o.startTimeoutMs)));
   const plant: Plant = {
     s,
     broker,
@@ -95,16 +97,26 @@ export async function startPlant(t: TestContext, o: PlantOptions = {}): Promise<
     whole: (since, timeoutMs) => waitWhole(host, ledger, nodeIds, since, timeoutMs),
     account: (from = 0) => account(plant, from),
   };
-  await plant.whole(Date.now());
+  await plant.whole(Date.now(), o.startTimeoutMs);
   return plant;
 }
 
 function account(plant: Plant, from: number): PlantAccount {
+  return accountOf(plant.ledger, plant.edges, from);
+}
+
+/** Loss and duplicate accounting over every counter of `edges` on the ledger, for samples ≥ `from`. */
+export function accountOf(ledger: Ledger, edges: readonly EdgeCli[], from = 0): PlantAccount {
   const details: Record<string, CounterReport> = {};
-  for (const edge of plant.edges) {
+  for (const edge of edges) {
     const counters: [string, string][] = [['', 'Uptime'], ...deviceIds(edge.spec).map((d): [string, string] => [d, 'Count'])];
-    for (const [device, name] of counters) details[`${edge.spec.node}/${device}/${name}`] = plant.ledger.counter(edge.spec.node, device, name, from);
+    for (const [device, name] of counters) details[`${edge.spec.node}/${device}/${name}`] = ledger.counter(edge.spec.node, device, name, from);
   }
+  return summarize(details);
+}
+
+/** The totals of per-counter reports. */
+export function summarize(details: Record<string, CounterReport>): PlantAccount {
   const reports = Object.values(details);
   const sum = (k: 'lost' | 'duplicates' | 'resent' | 'historical' | 'outOfOrder'): number => reports.reduce((n, r) => n + r[k], 0);
   return { counters: reports.length, lost: sum('lost'), duplicates: sum('duplicates'), resent: sum('resent'), historical: sum('historical'), outOfOrder: sum('outOfOrder'), details };

@@ -87,6 +87,11 @@ abstract class CliProcess {
     this.proc = spawnGroup(this.s, process.execPath, [MAIN, this.role, '--config', this.configFile]);
   }
 
+  /** The current incarnation's process id. */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
   get running(): boolean {
     return this.proc !== undefined && this.proc.child.exitCode === null && this.proc.child.signalCode === null;
   }

@@ -29,20 +29,31 @@ export interface TcpProxy {
    * writes stays queued in its own process. Releasing lets it all through, in order.
    */
   hold(held: boolean): void;
+  /**
+   * A network cut without a TCP reset: while cut, nothing is read in either direction, so bytes
+   * (and any FIN) wait in the kernels' socket buffers as unacknowledged segments would, and
+   * neither side hears of the other closing: each must find out by keepalive. New connections wait
+   * unconnected, as a retransmitted SYN would. Healing lets everything that waited through, in
+   * order, as TCP does when the network returns: to a side that is still there it arrives late; to
+   * one that gave up meanwhile it ends in a reset.
+   */
+  cut(on: boolean): void;
+  /** Whether the link is cut (see cut()). */
+  readonly isCut: boolean;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   const firstChunks: Buffer[] = [];
-  const state = { open: true, accepted: 0 };
-  const server = createServer((inbound) => {
-    if (!state.open) {
-      inbound.destroy();
-      return;
-    }
+  const state = { open: true, accepted: 0, cut: false };
+  /** Connections that arrived during a cut, not yet connected onward, with what they sent. */
+  const waiting = new Map<Socket, Buffer[]>();
+  /** Connects `inbound` onward; `early` is what it sent while it waited for a cut to heal. */
+  const link = (inbound: Socket, early: readonly Buffer[] = []): void => {
     state.accepted++;
-    inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
+    if (early[0] !== undefined) firstChunks.push(early[0]);
+    else inbound.once('data', (chunk: Buffer) => firstChunks.push(chunk));
     const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
     const pair: [Socket, Socket] = [inbound, outbound];
     pairs.add(pair);
@@ -53,7 +64,30 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     inbound.on('error', teardown).on('close', teardown);
     outbound.on('error', teardown).on('close', teardown);
+    for (const c of early) outbound.write(c);
     inbound.pipe(outbound).pipe(inbound);
+  };
+  const sever = ([inbound, outbound]: [Socket, Socket]): void => {
+    inbound.unpipe(outbound);
+    outbound.unpipe(inbound);
+    inbound.pause();
+    outbound.pause();
+  };
+  const server = createServer((inbound) => {
+    if (!state.open) {
+      inbound.destroy();
+      return;
+    }
+    if (state.cut) {
+      // Its CONNECT waits, as a retransmitted SYN would; read (and kept) so that a client giving up
+      // is noticed: its attempt never reaches the broker, as a SYN that never got through.
+      const early: Buffer[] = [];
+      waiting.set(inbound, early);
+      inbound.on('data', (c: Buffer) => early.push(c));
+      inbound.on('error', () => waiting.delete(inbound)).on('close', () => waiting.delete(inbound));
+      return;
+    }
+    link(inbound);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -76,6 +110,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       } else inbound.pipe(outbound);
     }
   };
+  const cut = (on: boolean): void => {
+    if (on === state.cut) return;
+    state.cut = on;
+    if (on) {
+      for (const pair of pairs) sever(pair);
+      return;
+    }
+    for (const [inbound, outbound] of pairs) inbound.pipe(outbound).pipe(inbound);
+    for (const [inbound, early] of [...waiting]) {
+      waiting.delete(inbound);
+      inbound.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
+      if (!inbound.destroyed && !inbound.readableEnded) link(inbound, early);
+    }
+  };
   return {
     port: addr.port,
     url: `mqtt://127.0.0.1:${addr.port}`,
@@ -94,8 +142,15 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     firstChunks,
     dropAll,
     hold,
+    cut,
+    get isCut() {
+      return state.cut;
+    },
     close: () => {
       state.open = false;
+      state.cut = false;
+      for (const w of waiting.keys()) w.destroy();
+      waiting.clear();
       dropAll();
       return new Promise((resolve) => server.close(() => resolve()));
     },
