@@ -3,6 +3,20 @@ import { z } from 'zod';
 import { logLevelSchema, mqttSchema } from './common.js';
 import { duplicateProblems, groupIdSchema, hostIdSchema } from './ids.js';
 
+const historianSchema = z.strictObject({
+  /** postgres://user@host:port/db; the password from SPARKSTATE_HISTORIAN_PASSWORD or the URL (never logged). */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  /** Everything (tables, view, partitions) lives in this schema; an unquoted lower-case identifier. */
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier (a-z, 0-9, _)').default('sparkstate'),
+  /** Daily partitions older than this are dropped. */
+  retentionDays: z.int().positive().default(90),
+  /** A batch commits this often at most (ms), or sooner when it has batchRows rows. */
+  batchMs: z.int().positive().default(200),
+  batchRows: z.int().positive().default(5000),
+  /** Spool (under storeDir) size at which the historian signals back-pressure. */
+  spoolMaxBytes: z.int().positive().default(256 * 1024 * 1024),
+});
+
 export const hostSchema = z.strictObject({
   mqtt: mqttSchema,
   sparkplug: z.strictObject({
@@ -51,6 +65,8 @@ export const hostSchema = z.strictObject({
       idempotencyWindowMs: z.int().positive().default(86_400_000),
     })
     .prefault({}),
+  /** PostgreSQL historian (README: Historian); off when absent. */
+  historian: historianSchema.optional(),
   logLevel: logLevelSchema,
 });
 

@@ -15,6 +15,7 @@ export type {
   HostTransport,
   HostWillMessage,
   MetricUpdate,
+  MetricsEvent,
   NodeCounters,
   NodeRef,
   RebirthOptions,

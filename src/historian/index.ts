@@ -1,0 +1,5 @@
+/** The PostgreSQL historian of the host (README: Historian). */
+export { Historian, redactedUrl } from './historian.js';
+export { LATEST_VERSION, migrate } from './migrations.js';
+export { registerHistorianMetrics } from './metrics.js';
+export type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats, SampleRow } from './types.js';
