@@ -1,4 +1,5 @@
 import { loadHostConfig } from '../config/index.js';
+import { createHistorian, registerHistorianMetrics } from '../historian/index.js';
 import { createHostApplication } from '../host/from-config.js';
 import { createHttpServer } from '../web/index.js';
 import { createLogger } from './logger.js';
@@ -11,12 +12,19 @@ export async function hostCommand(configPath: string): Promise<void> {
   // Listening before start-up: a signal meanwhile still ends in the offline STATE, not in the default kill.
   const stop = watchStopSignals(log);
   const host = createHostApplication(config, { logger: log });
+  // Subscribed before start: the first NBIRTH's values are rows too.
+  const historian = config.historian === undefined ? undefined : createHistorian(config.historian, config.storeDir, { logger: log });
+  if (historian !== undefined) {
+    historian.start();
+    host.on('metrics', (e) => historian.record(e));
+  }
   // HTTP first: /healthz answers 503 while the host is still connecting, which is what a container probe wants.
   const http = await createHttpServer(host, {
     port: config.http.port,
     host: config.http.host,
     logger: log,
     idempotency: { dir: config.storeDir, windowMs: config.commands.idempotencyWindowMs },
+    registerMetrics: historian === undefined ? undefined : (registry) => registerHistorianMetrics(registry, historian),
   });
   log.info({ url: http.url }, 'HTTP API listening');
   await host.start();
@@ -25,7 +33,12 @@ export async function hostCommand(configPath: string): Promise<void> {
     try {
       await host.stop();
     } finally {
-      await http.close();
+      try {
+        // After the host: its last values are recorded; the historian writes them (or spools them).
+        await historian?.stop();
+      } finally {
+        await http.close();
+      }
     }
   });
 }

@@ -16,6 +16,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { registerApi } from './api.js';
 import { baseApp, listen, type HttpServer } from './base.js';
 import { registerDemo, type DemoControls } from './demo.js';
@@ -42,6 +43,8 @@ export interface HttpAppOptions {
    * restart) and for how long, ms (default 24 h).
    */
   readonly idempotency?: { readonly dir?: string | undefined; readonly windowMs?: number | undefined } | undefined;
+  /** Adds metrics of other parts (e.g. the historian's) to GET /metrics. */
+  readonly registerMetrics?: ((registry: Registry) => void) | undefined;
 }
 
 /** How long an Idempotency-Key is remembered by default: a day covers any sane client's retries. */
@@ -76,6 +79,7 @@ export function buildHttpApp(host: WebHost, opts: HttpAppOptions = {}): FastifyI
 
   const mqtt = watchConnection(app, host.options.transport);
   const registry = createMetricsRegistry(host, mqtt);
+  opts.registerMetrics?.(registry);
   app.get('/metrics', async (_req, reply) => {
     const text = await registry.metrics();
     return reply.type(registry.contentType).send(text);
