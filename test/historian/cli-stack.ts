@@ -20,6 +20,8 @@ export interface Stack {
   readonly hostHttp: string;
   readonly observer: Observer;
   readonly dir: string;
+  /** A sample of the host's /metrics (labels ignored), undefined when absent. */
+  metric(name: string): Promise<number | undefined>;
   startEdge(): GroupProcess;
   /** Every Count value the edge published, per device, in wire order. */
   wireValues(device: string): number[];
@@ -27,7 +29,7 @@ export interface Stack {
   dbValues(device: string): Promise<number[]>;
 }
 
-export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl: string, extraHistorian = ''): Promise<Stack> {
+export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<Stack> {
   const observer = await startObserver(broker.url, { topics: ['spBv1.0/G/#'] });
   s.after(() => observer.close());
   const dir = tempDir(s);
@@ -45,11 +47,10 @@ export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl
       `  url: ${pgUrl}`,
       `  schema: ${schema}`,
       '  batchMs: 100',
-      extraHistorian,
       '',
     ].join('\n'),
   );
-  const host = spawnGroup(s, process.execPath, [MAIN, 'host', '--config', hostFile]);
+  const host = spawnGroup(s, process.execPath, [MAIN, 'host', '--config', hostFile], { env });
   const hostHttp = `http://127.0.0.1:${hostPort}`;
   await waitUntil(
     async () => {
@@ -99,6 +100,11 @@ export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl
     hostHttp,
     observer,
     dir,
+    metric: async (name) => {
+      const text = await (await fetch(`${hostHttp}/metrics`)).text();
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return m === null ? undefined : Number(m[1]);
+    },
     startEdge: () => spawnGroup(s, process.execPath, [MAIN, 'edge', '--config', edgeFile]),
     wireValues,
     dbValues,
