@@ -51,6 +51,8 @@ export interface HistorianOptions {
   readonly spoolDir: string;
   /** Spool size at which `backpressure` goes to 'full'; rows beyond twice this are dropped and counted. */
   readonly spoolMaxBytes: number;
+  /** A connect or batch write without an answer for this long counts as an outage (rows spool). Default 30000. */
+  readonly writeTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
   /** How often partitions are created ahead and old ones dropped, ms. Default one hour. */
   readonly maintenanceMs?: number | undefined;

@@ -66,7 +66,7 @@ export class PgWriter {
     });
     // Without a listener a dropped connection would crash the process; the next query reports it.
     client.on('error', () => {
-      this.broken = true;
+      if (this.client === client) this.broken = true;
     });
     this.broken = false;
     this.client = client;
@@ -77,9 +77,22 @@ export class PgWriter {
       this.partitions.reset();
       await this.partitions.ensure(client, todayAndAhead(now, 2));
     } catch (e) {
-      await this.close();
+      // Only its own client: an abandoned connect may fail after a newer one took its place.
+      if (this.client === client) this.client = undefined;
+      await client.end().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Gives up on the connection without waiting for it (a write that hangs): a transaction still
+   * open there rolls back when the server sees the connection go; one that committed meanwhile is
+   * absorbed by the unique key when its rows are sent again.
+   */
+  abandon(): void {
+    const c = this.client;
+    this.client = undefined;
+    c?.end().catch(() => undefined);
   }
 
   async close(): Promise<void> {

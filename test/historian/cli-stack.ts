@@ -95,16 +95,19 @@ export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl
     );
     return rows.map((r) => Number(r.value));
   };
+  const metric = async (name: string): Promise<number | undefined> => {
+    const text = await (await fetch(`${hostHttp}/metrics`)).text();
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    return m === null ? undefined : Number(m[1]);
+  };
+  // The schema exists (migrated) before anything queries the history view.
+  await waitUntil(async () => (await metric('sparkstate_historian_database_up')) === 1, 60_000, 'historian connected', 100);
   return {
     host,
     hostHttp,
     observer,
     dir,
-    metric: async (name) => {
-      const text = await (await fetch(`${hostHttp}/metrics`)).text();
-      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-      return m === null ? undefined : Number(m[1]);
-    },
+    metric,
     startEdge: () => spawnGroup(s, process.execPath, [MAIN, 'edge', '--config', edgeFile]),
     wireValues,
     dbValues,
