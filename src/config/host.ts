@@ -15,6 +15,8 @@ const historianSchema = z.strictObject({
   batchRows: z.int().positive().default(5000),
   /** Spool (under storeDir) size at which the historian signals back-pressure. */
   spoolMaxBytes: z.int().positive().default(256 * 1024 * 1024),
+  /** A connect or batch without an answer for this long counts as an outage (rows spool). */
+  writeTimeoutMs: z.int().positive().default(30_000),
 });
 
 export const hostSchema = z.strictObject({

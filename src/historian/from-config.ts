@@ -22,6 +22,7 @@ export function createHistorian(
     batchRows: config.batchRows,
     spoolDir: join(storeDir, 'historian'),
     spoolMaxBytes: config.spoolMaxBytes,
+    writeTimeoutMs: config.writeTimeoutMs,
     logger: opts.logger,
   });
 }
