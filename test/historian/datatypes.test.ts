@@ -1,6 +1,8 @@
 /** Every Sparkplug datatype through the historian and back out of the `history` view, exactly. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { lifo } from '../host/broker-helpers.js';
 import { waitUntil } from '../helpers/wait.js';
 import { event, sql, startHistorian, testSchema, update } from './helpers.js';
@@ -140,4 +142,24 @@ test('a bad row (NUL in a String, a time out of range) is isolated, logged with 
   assert.ok(rejects.some((l) => l.includes('"metric":"far"')));
   const n = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".history`);
   assert.equal(n[0]?.n, '20');
+});
+
+test("the README's example queries run against the history view and give the expected answers", async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const h = startHistorian(s, schema);
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+  const temps = [update('Temperature', 'Double', 20, minute), update('Temperature', 'Double', 22, minute + 1000), update('Temperature', 'Double', 90, minute + 2000, { properties: { Quality: { type: 'Int32', value: 0 } } })];
+  for (const m of temps) h.record(event([m], { group: 'Plant1', node: 'Line4', device: 'Filler' }));
+  await waitUntil(() => h.stats().rowsWritten === 3, 30_000, 'rows written');
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('## Historian (PostgreSQL)'), readme.indexOf('## Deployment'));
+  const block = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block !== undefined, 'an SQL example in the README');
+  const queries = block.split(';').map((q) => q.trim()).filter((q) => q.replace(/--.*$/gm, '').trim() !== '');
+  assert.equal(queries.length, 2);
+  const [lastHour, averages] = queries.map((q) => q.replaceAll('sparkstate.history', `"${schema}".history`));
+  assert.deepEqual((await sql<{ value: string }>(lastHour ?? '')).map((r) => Number(r.value)), [20, 22, 90]);
+  const avg = await sql<{ avg: string; n: string }>(averages ?? '');
+  assert.deepEqual(avg.map((r) => [Number(r.avg), Number(r.n)]), [[21, 2]]);
 });
