@@ -27,6 +27,9 @@ export interface Stack {
   wireValues(device: string): number[];
   /** The Count rows of `device` in `history`, by time. */
   dbValues(device: string): Promise<number[]>;
+  /** `value seq bdSeq` of every Count message of `device`, on the wire and in `history` (sorted). */
+  wireSeqs(device: string): string[];
+  dbSeqs(device: string): Promise<string[]>;
 }
 
 export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<Stack> {
@@ -88,6 +91,24 @@ export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl
     }
     return out;
   };
+  const wireSeqs = (device: string): string[] => {
+    const out = new Set<string>();
+    let bdSeq = '';
+    for (const m of observer.messages) {
+      if (m.topic === 'spBv1.0/G/NBIRTH/E1') bdSeq = String(decodePayload(m.payload).metrics?.find((x) => x.name === 'bdSeq')?.value);
+      if (m.topic !== `spBv1.0/G/DDATA/E1/${device}` && m.topic !== `spBv1.0/G/DBIRTH/E1/${device}`) continue;
+      const p = decodePayload(m.payload);
+      for (const x of p.metrics ?? []) if (x.name === 'Count') out.add(`${String(x.value)} ${String(p.seq)} ${bdSeq}`);
+    }
+    return [...out].sort();
+  };
+  const dbSeqs = async (device: string): Promise<string[]> => {
+    const rows = await sql<{ v: string }>(
+      `SELECT value || ' ' || seq || ' ' || bd_seq AS v FROM "${schema}".history WHERE edge_node_id = 'E1' AND device_id = $1 AND metric = 'Count'`,
+      [device],
+    );
+    return rows.map((r) => r.v).sort();
+  };
   const dbValues = async (device: string): Promise<number[]> => {
     const rows = await sql<{ value: string }>(
       `SELECT value FROM "${schema}".history WHERE edge_node_id = 'E1' AND device_id = $1 AND metric = 'Count' ORDER BY ts`,
@@ -111,6 +132,8 @@ export async function startStack(s: Scope, broker: Broker, schema: string, pgUrl
     startEdge: () => spawnGroup(s, process.execPath, [MAIN, 'edge', '--config', edgeFile]),
     wireValues,
     dbValues,
+    wireSeqs,
+    dbSeqs,
   };
 }
 

@@ -25,6 +25,7 @@ test('CLI: host with a historian, edge with counters: each counter is in history
     const db = await stack.dbValues(d);
     assertConsecutive(db, `history ${d}`);
     assert.deepEqual(db, wire, `${d}: history = what the edge published`);
+    assert.deepEqual(await stack.dbSeqs(d), stack.wireSeqs(d), `${d}: each row has its message's seq and the node's bdSeq`);
   }
   assert.ok(((await stack.metric('sparkstate_historian_rows_written_total')) ?? 0) >= 180);
   stack.host.signalGroup('SIGTERM');
