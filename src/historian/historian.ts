@@ -33,6 +33,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
   private stopping = false;
   private stopDeadline = Infinity;
   private wakeUp: (() => void) | undefined;
+  /** Ends the database call in progress as if it had timed out. */
+  private cancelWork: (() => void) | undefined;
   private downSince: number | undefined;
   private everConnected = false;
   private nextMaintenance = 0;
@@ -102,7 +104,10 @@ export class Historian extends EventEmitter<HistorianEvents> {
     this.stopping = true;
     this.stopDeadline = this.now() + STOP_FLUSH_MS;
     this.wake();
+    // A database that hangs gets the flush time, not writeTimeoutMs: the host's shutdown waits for this.
+    const giveUp = setTimeout(() => this.cancelWork?.(), STOP_FLUSH_MS + 1000);
     await this.loop;
+    clearTimeout(giveUp);
     this.loop = undefined;
     this.spillMemory();
     this.spool?.close();
@@ -115,8 +120,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
     for (;;) {
       if (this.stopping && (this.now() >= this.stopDeadline || this.idleNow())) return;
       try {
-        if (!this.writer.connected) await this.connect();
-        await this.maintain();
+        if (!this.writer.connected) await this.bounded(this.connect());
+        await this.bounded(this.maintain());
         const more = await this.step();
         backoff = BACKOFF_MIN_MS;
         if (!more && !this.stopping) await this.idle(this.opts.batchMs);
@@ -160,7 +165,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
 
   private async write(rows: readonly SampleRow[]): Promise<void> {
     const started = this.now();
-    const res = await this.writer.write(rows);
+    const res = await this.bounded(this.writer.write(rows));
     const committed = this.now();
     let lag: number | undefined;
     for (const r of rows) {
@@ -173,6 +178,28 @@ export class Historian extends EventEmitter<HistorianEvents> {
     this.counters.rowsDuplicate += rows.length - res.inserted - res.rejected;
     this.counters.batches++;
     this.emit('batch', { rows: rows.length, inserted: res.inserted, durationMs: committed - started, lagMs: lag });
+  }
+
+  /** A database that stops answering (no error, no close) is an outage too, after writeTimeoutMs. */
+  private async bounded<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.opts.writeTimeoutMs ?? 30_000;
+    const timeout = new Promise<never>((_, reject) => {
+      const cancel = (): void => {
+        this.writer.abandon();
+        reject(new Error(`no answer from the database within ${ms} ms`));
+      };
+      this.cancelWork = cancel;
+      timer = setTimeout(cancel, ms);
+    });
+    // The abandoned work may still fail later; nobody waits for it any more.
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.cancelWork = undefined;
+    }
   }
 
   private async connect(): Promise<void> {

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BackpressureState, Historian } from '../../src/historian/index.js';
+import { Historian, type BackpressureState } from '../../src/historian/index.js';
 import { lifo } from '../host/broker-helpers.js';
 import { startTcpProxy } from '../helpers/proxy.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
-import { event, sql, startHistorian, testSchema, update } from './helpers.js';
+import { event, sql, startHistorian, tempDir, testSchema, update } from './helpers.js';
 import { assertConsecutive } from './cli-stack.js';
 
 /** Records counter values 0, 1, 2, … (one per ms of metric time) until stopped. */
@@ -80,4 +80,29 @@ test('spool full: back-pressure goes full at the limit and back to normal once d
   assert.equal(v.length, n);
   assertConsecutive(v, 'history');
   assert.equal(h.stats().rowsDropped, 0);
+});
+
+test('stop with a database that hangs returns within seconds; the rows left in the spool are written by the next start', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const proxy = await startTcpProxy(5432);
+  s.after(() => proxy.close());
+  const spoolDir = tempDir(s);
+  const first = new Historian({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, retentionDays: 90, batchMs: 50, batchRows: 1000, spoolDir, spoolMaxBytes: 1e8 });
+  first.start();
+  await waitUntil(() => first.stats().databaseUp, 30_000, 'connected');
+  proxy.hold(true);
+  const f = feed(first);
+  await sleep(300);
+  const n = f.stop();
+  const t0 = Date.now();
+  await first.stop();
+  assert.ok(Date.now() - t0 < 15_000, `stop took ${Date.now() - t0} ms`);
+  proxy.hold(false);
+  const second = startHistorian(s, schema, { spoolDir });
+  await waitUntil(async () => (await values(schema)).length >= n, 30_000, `${n} rows after the restart`);
+  const v = await values(schema);
+  assert.equal(v.length, n);
+  assertConsecutive(v, 'history');
+  assert.equal(second.stats().spoolRows, 0);
 });
