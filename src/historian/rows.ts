@@ -9,42 +9,51 @@ const NUMERIC_TYPES: ReadonlySet<MetricTypeName> = new Set([
 const TEXT_TYPES: ReadonlySet<MetricTypeName> = new Set(['String', 'Text', 'UUID']);
 
 export function rowsOf(e: MetricsEvent, receivedAt: number): SampleRow[] {
-  const base = {
-    group: e.group,
-    node: e.node,
-    device: e.device ?? '',
-    receivedAt,
-    bdSeq: e.bdSeq === undefined ? null : String(e.bdSeq),
-    seq: e.seq >= 0 && e.seq <= 255 ? e.seq : null,
-  };
-  return e.metrics.map((m) => ({ ...base, ...columnsOf(m) }));
+  const device = e.device ?? '';
+  const bdSeq = e.bdSeq === undefined ? null : String(e.bdSeq);
+  const seq = e.seq >= 0 && e.seq <= 255 ? e.seq : null;
+  const out: SampleRow[] = [];
+  for (const m of e.metrics) out.push(rowOf(e.group, e.node, device, m, receivedAt, bdSeq, seq));
+  return out;
 }
 
-type Columns = Omit<SampleRow, 'group' | 'node' | 'device' | 'receivedAt' | 'bdSeq' | 'seq'>;
-
-function columnsOf(m: MetricUpdate): Columns {
-  const c = {
+/** One object literal of a fixed shape (no spreads): this runs once per value on the host's message path. */
+function rowOf(group: string, node: string, device: string, m: MetricUpdate, receivedAt: number, bdSeq: string | null, seq: number | null): SampleRow {
+  const v = m.value;
+  let num: string | null = null;
+  let text: string | null = null;
+  let bool: boolean | null = null;
+  let bytes: string | null = null;
+  let json: string | null = null;
+  // A null value (is_null) leaves every value column null.
+  if (v !== null) {
+    if (NUMERIC_TYPES.has(m.type) && (typeof v === 'number' || typeof v === 'bigint')) num = numericText(v);
+    else if (TEXT_TYPES.has(m.type) && typeof v === 'string') text = v;
+    else if (m.type === 'Boolean' && typeof v === 'boolean') bool = v;
+    else if (v instanceof Uint8Array) bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+    else json = exactJson(v);
+  }
+  const props = m.properties;
+  return {
+    group,
+    node,
+    device,
     name: m.name,
     datatype: m.type,
-    properties: m.properties === undefined ? null : exactJson(m.properties),
+    properties: props === undefined ? null : exactJson(props),
     ts: String(m.timestamp),
-    num: null as string | null,
-    text: null as string | null,
-    bool: null as boolean | null,
-    bytes: null as string | null,
-    json: null as string | null,
-    isNull: m.value === null,
-    quality: qualityOf(m.properties),
+    receivedAt,
+    num,
+    text,
+    bool,
+    bytes,
+    json,
+    isNull: v === null,
+    quality: props === undefined ? null : qualityOf(props),
     historical: m.isHistorical,
+    bdSeq,
+    seq,
   };
-  const v = m.value;
-  if (v === null) return c;
-  if (NUMERIC_TYPES.has(m.type) && (typeof v === 'number' || typeof v === 'bigint')) c.num = numericText(v);
-  else if (TEXT_TYPES.has(m.type) && typeof v === 'string') c.text = v;
-  else if (m.type === 'Boolean' && typeof v === 'boolean') c.bool = v;
-  else if (v instanceof Uint8Array) c.bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  else c.json = exactJson(v);
-  return c;
 }
 
 /**
@@ -60,8 +69,8 @@ export function numericText(v: number | bigint): string {
 }
 
 /** Sparkplug's `Quality` property convention: 192 good, 0 bad, 500 stale. */
-function qualityOf(props: PropertySet<number | bigint> | undefined): number | null {
-  const q = props?.['Quality']?.value;
+function qualityOf(props: PropertySet<number | bigint>): number | null {
+  const q = props['Quality']?.value;
   return typeof q === 'number' && Number.isInteger(q) ? q : typeof q === 'bigint' ? Number(q) : null;
 }
 
