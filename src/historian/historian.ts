@@ -250,7 +250,17 @@ export class Historian extends EventEmitter<HistorianEvents> {
       }
       return;
     }
-    spool.append(items);
+    try {
+      spool.append(items);
+    } catch (e) {
+      // A disk that is full or failing: the rows are lost, counted and said once, never a crash of the host.
+      this.counters.rowsDropped += items.length;
+      if (!this.dropLogged) {
+        this.dropLogged = true;
+        this.log?.error({ error: errorText(e) }, 'historian: spool write failed; rows dropped');
+      }
+      return;
+    }
     this.checkPressure();
   }
 
@@ -264,13 +274,14 @@ export class Historian extends EventEmitter<HistorianEvents> {
   private checkPressure(): void {
     const spool = this.spool;
     if (spool === undefined) return;
+    // One "rows dropped" line per episode: a new one may start once the spool has emptied.
+    if (spool.rows === 0) this.dropLogged = false;
     if (this.pressure === 'normal' && spool.bytes >= this.opts.spoolMaxBytes) {
       this.pressure = 'full';
       this.log?.warn({ spoolBytes: spool.bytes, limit: this.opts.spoolMaxBytes }, 'historian: spool full; back-pressure on');
       this.emit('backpressure', 'full');
     } else if (this.pressure === 'full' && spool.rows === 0) {
       this.pressure = 'normal';
-      this.dropLogged = false;
       this.log?.info('historian: spool drained; back-pressure off');
       this.emit('backpressure', 'normal');
     }
