@@ -135,6 +135,7 @@ export interface DeviceRef extends NodeRef {
 /** The `metrics` event: one birth or data message's values, in message order. */
 export interface MetricsEvent extends NodeRef {
   readonly device: string | undefined;
+  /** The message's seq (0..255); -1 if unknown. */
   readonly seq: number;
   readonly bdSeq: Int64 | undefined;
   readonly metrics: readonly MetricUpdate[];
