@@ -16,6 +16,22 @@ const mirrorPrefixSchema = z
     else if (s.split('/')[0] === 'spBv1.0') fail('must not be in the Sparkplug namespace spBv1.0');
   });
 
+const historianSchema = z.strictObject({
+  /** postgres://user@host:port/db; the password from SPARKSTATE_HISTORIAN_PASSWORD or the URL (never logged). */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  /** Everything (tables, view, partitions) lives in this schema; an unquoted lower-case identifier. */
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier (a-z, 0-9, _)').default('sparkstate'),
+  /** Daily partitions older than this are dropped. */
+  retentionDays: z.int().positive().default(90),
+  /** A batch commits this often at most (ms), or sooner when it has batchRows rows. */
+  batchMs: z.int().positive().default(200),
+  batchRows: z.int().positive().default(5000),
+  /** Spool (under storeDir) size at which the historian signals back-pressure. */
+  spoolMaxBytes: z.int().positive().default(256 * 1024 * 1024),
+  /** A connect or batch without an answer for this long counts as an outage (rows spool). */
+  writeTimeoutMs: z.int().positive().default(30_000),
+});
+
 export const hostSchema = z.strictObject({
   mqtt: mqttSchema,
   sparkplug: z.strictObject({
@@ -75,6 +91,9 @@ export const hostSchema = z.strictObject({
       maxPerSecond: z.number().positive().max(1_000_000).default(1000),
     })
     .optional(),
+
+  /** PostgreSQL historian (README: Historian); off when absent. */
+  historian: historianSchema.optional(),
   logLevel: logLevelSchema,
 });
 

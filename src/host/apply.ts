@@ -79,7 +79,7 @@ export class ModelUpdater {
     }
     this.ctx.born(node);
     this.ctx.emit('nodeBirth', { group: node.group, node: node.id, bdSeq: node.bdSeq, timestamp: ts });
-    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, metrics: birthUpdates(table) });
+    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, seq, bdSeq: node.bdSeq, metrics: birthUpdates(table) });
   }
 
   private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
@@ -92,7 +92,9 @@ export class ModelUpdater {
     d.staleSince = undefined;
     d.birthTimestamp = ts;
     this.ctx.emit('deviceBirth', { group: node.group, node: node.id, device, timestamp: ts });
-    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: birthUpdates(table) });
+    if (this.ctx.wantsMetrics()) {
+      this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq: node.lastSeq ?? -1, bdSeq: node.bdSeq, metrics: birthUpdates(table) });
+    }
   }
 
   private deviceDeath(node: NodeModel, device: string, p: DecodedPayload): void {
@@ -127,7 +129,7 @@ export class ModelUpdater {
       else if (updates === undefined) this.set(table, row, m, fallbackTs);
       else updates.push(this.update(table, row, m, fallbackTs));
     }
-    this.afterData(node, device, unknown, updates);
+    this.afterData(node, device, unknown, updates, node.lastSeq ?? -1);
   }
 
   /**
@@ -166,7 +168,7 @@ export class ModelUpdater {
       this.store(table, row, value, timestamp, isHistorical, undefined);
       updates?.push(metricUpdate(table, row, value, timestamp, isHistorical, undefined));
     }
-    this.afterData(node, device, unknown, updates);
+    this.afterData(node, device, unknown, updates, cols.seq);
     return true;
   }
 
@@ -179,13 +181,14 @@ export class ModelUpdater {
   /** Rows of the message being applied by `applyColumns`; entries of earlier messages are left to be overwritten. */
   private readonly scannedRows: number[] = [];
 
-  private afterData(node: NodeModel, device: string | undefined, unknown: number, updates: MetricUpdate[] | undefined): void {
+  /** `seq`: the message's (the decoded path sets `node.lastSeq` before applying, the scanned one after). */
+  private afterData(node: NodeModel, device: string | undefined, unknown: number, updates: MetricUpdate[] | undefined, seq: number): void {
     if (unknown > 0) {
       this.ctx.problem('unknown_alias', { group: node.group, node: node.id, device, unknown });
       // HP-7: an unknown alias or a metric not in the birth
       this.ctx.requestRebirth(node, 'unknownMetric');
     }
-    if (updates !== undefined && updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, metrics: updates });
+    if (updates !== undefined && updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq, bdSeq: node.bdSeq, metrics: updates });
   }
 
   /** Historical values update the model only when newer than what it holds; the event carries every one. */

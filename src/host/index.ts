@@ -16,6 +16,7 @@ export type {
   HostTransport,
   HostWillMessage,
   MetricUpdate,
+  MetricsEvent,
   NodeCounters,
   NodeRef,
   RebirthOptions,

@@ -132,6 +132,15 @@ export interface DeviceRef extends NodeRef {
   readonly device: string;
 }
 
+/** The `metrics` event: one birth or data message's values, in message order. */
+export interface MetricsEvent extends NodeRef {
+  readonly device: string | undefined;
+  /** The message's seq (0..255); -1 if unknown. */
+  readonly seq: number;
+  readonly bdSeq: Int64 | undefined;
+  readonly metrics: readonly MetricUpdate[];
+}
+
 export type HostEvents = {
   stateChanged: [from: HostState, to: HostState];
   nodeBirth: [info: NodeRef & { readonly bdSeq: Int64 | undefined; readonly timestamp: Int64 }];
@@ -140,8 +149,11 @@ export type HostEvents = {
   deviceBirth: [info: DeviceRef & { readonly timestamp: Int64 }];
   /** `timestamp` is the DDEATH payload timestamp (HP-9). */
   deviceDeath: [info: DeviceRef & { readonly timestamp: Int64 }];
-  /** Births and data, including historical metrics (`isHistorical`). */
-  metrics: [info: NodeRef & { readonly device: string | undefined; readonly metrics: readonly MetricUpdate[] }];
+  /**
+   * Births and data, including historical metrics (`isHistorical`). `seq` is the message's seq,
+   * `bdSeq` the node's current birth/death sequence (undefined for a birth without one).
+   */
+  metrics: [info: MetricsEvent];
   /** A Node Control/Rebirth NCMD was published. */
   rebirthRequested: [info: NodeRef & { readonly reason: RebirthReason }];
 };

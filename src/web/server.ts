@@ -43,7 +43,7 @@ export interface HttpAppOptions {
    * restart) and for how long, ms (default 24 h).
    */
   readonly idempotency?: { readonly dir?: string | undefined; readonly windowMs?: number | undefined } | undefined;
-  /** Registers more metrics on GET /metrics (e.g. `registerMirrorMetrics`). */
+  /** Registers more metrics on GET /metrics (the mirror's, the historian's). */
   readonly metrics?: ((registry: Registry) => void) | undefined;
 }
 

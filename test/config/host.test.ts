@@ -90,4 +90,21 @@ describe('host config', () => {
     const e = await configError(parse(`${base}mirror: { prefix: p, mqtt: { servers: [] }, qos: 2 }\n`));
     assert.deepEqual(e.issues.map((i) => i.path).sort(), ['mirror.mqtt.servers', 'mirror.qos']);
   });
+
+  it('historian: off when absent; url required, the rest defaulted; a bad URL or schema name refused with its path', async () => {
+    const base = 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\n';
+    assert.equal((await parse(base)).historian, undefined);
+    const c = await parse(`${base}historian: { url: "postgres://pg:5432/test" }\n`);
+    assert.deepEqual(c.historian, {
+      url: 'postgres://pg:5432/test',
+      schema: 'sparkstate',
+      retentionDays: 90,
+      batchMs: 200,
+      batchRows: 5000,
+      spoolMaxBytes: 256 * 1024 * 1024,
+      writeTimeoutMs: 30_000,
+    });
+    const e = await configError(parse(`${base}historian: { url: "mysql://x", schema: "Bad-Name", retentionDays: 0 }\n`));
+    assert.deepEqual(e.issues.map((i) => i.path), ['historian.url', 'historian.schema', 'historian.retentionDays']);
+  });
 });

@@ -1,0 +1,348 @@
+/**
+ * The historian: every value of the host's `metrics` events becomes a row in PostgreSQL, exactly
+ * once. Rows wait in memory for the next batch; while the database is unreachable or slower than
+ * the data they go to the on-disk spool, which drains in order once it is back. A spool at its size
+ * limit raises `backpressure` 'full' (the host should go offline so edge nodes store and forward)
+ * and 'normal' once drained.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { MetricsEvent } from '../host/index.js';
+import { rowsOf } from './rows.js';
+import { Spool, type Queued } from './spool.js';
+import { errorText } from './sql.js';
+import type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats, SampleRow } from './types.js';
+import { PgWriter } from './writer.js';
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+/** How long `stop` keeps writing what is left before it leaves the rest in the spool. */
+const STOP_FLUSH_MS = 5000;
+/** Rejected rows: at most this many log lines per minute (each names its metric), the rest counted. */
+const REJECT_LOG_PER_MINUTE = 20;
+
+export class Historian extends EventEmitter<HistorianEvents> {
+  private readonly writer: PgWriter;
+  private readonly log: Logger | undefined;
+  private readonly now: () => number;
+  private spool: Spool | undefined;
+  private memory: Queued[] = [];
+  private ord = 0;
+  private pressure: BackpressureState = 'normal';
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private stopDeadline = Infinity;
+  private wakeUp: (() => void) | undefined;
+  /** Ends the database call in progress as if it had timed out. */
+  private cancelWork: (() => void) | undefined;
+  private downSince: number | undefined;
+  private everConnected = false;
+  private nextMaintenance = 0;
+  private dropLogged = false;
+  private rejectLog = { windowStart: 0, lines: 0 };
+  private readonly counters: HistorianStats = {
+    rowsWritten: 0,
+    rowsDuplicate: 0,
+    rowsRejected: 0,
+    rowsDropped: 0,
+    spoolRows: 0,
+    spoolBytes: 0,
+    batches: 0,
+    databaseUp: false,
+  };
+
+  constructor(private readonly opts: HistorianOptions) {
+    super();
+    this.log = opts.logger;
+    this.now = opts.now ?? Date.now;
+    this.writer = new PgWriter({
+      url: opts.url,
+      password: opts.password,
+      schema: opts.schema,
+      onReject: (row, e) => this.rejected(row, e),
+    });
+  }
+
+  get backpressure(): BackpressureState {
+    return this.pressure;
+  }
+
+  stats(): Readonly<HistorianStats> {
+    const s = this.spool;
+    return { ...this.counters, spoolRows: s?.rows ?? 0, spoolBytes: s?.bytes ?? 0 };
+  }
+
+  /** Opens the spool (rows left from a previous run drain first) and starts writing in the background. */
+  start(): void {
+    if (this.loop !== undefined) return;
+    const spool = new Spool(this.opts.spoolDir);
+    this.spool = spool;
+    this.ord = spool.nextOrd;
+    if (spool.rows > 0) this.log?.info({ rows: spool.rows, bytes: spool.bytes }, 'historian: spooled rows from an earlier run will be written first');
+    this.checkPressure();
+    this.loop = this.run();
+  }
+
+  /** Subscribe with `host.on('metrics', (e) => historian.record(e))`. */
+  record(e: MetricsEvent): void {
+    const spool = this.spool;
+    if (spool === undefined || this.stopping) return;
+    const items = rowsOf(e, this.now()).map((row) => ({ ord: this.ord++, row }));
+    if (spool.rows > 0 || this.downSince !== undefined) {
+      this.toSpool(items);
+      return;
+    }
+    for (const q of items) this.memory.push(q);
+    if (this.memory.length >= this.opts.batchRows) this.wake();
+    // The database is slower than the data: memory stays bounded, the rest waits on disk, in order.
+    if (this.memory.length > 4 * this.opts.batchRows) this.spillMemory();
+  }
+
+  /** Writes what it can within a few seconds; what is left stays in the spool for the next start. */
+  async stop(): Promise<void> {
+    if (this.loop === undefined) return;
+    this.stopping = true;
+    this.stopDeadline = this.now() + STOP_FLUSH_MS;
+    this.wake();
+    // A database that hangs gets the flush time, not writeTimeoutMs: the host's shutdown waits for this.
+    const giveUp = setTimeout(() => this.cancelWork?.(), STOP_FLUSH_MS + 1000);
+    await this.loop;
+    clearTimeout(giveUp);
+    this.loop = undefined;
+    this.spillMemory();
+    this.spool?.close();
+    this.spool = undefined;
+    await this.writer.close();
+  }
+
+  private async run(): Promise<void> {
+    let backoff = BACKOFF_MIN_MS;
+    for (;;) {
+      if (this.stopping && (this.now() >= this.stopDeadline || this.idleNow())) return;
+      try {
+        if (!this.writer.connected) await this.bounded(this.connect());
+        await this.bounded(this.maintain());
+        const more = await this.step();
+        backoff = BACKOFF_MIN_MS;
+        if (!more && !this.stopping) await this.idle(this.opts.batchMs);
+      } catch (e) {
+        this.down(e);
+        if (this.stopping) return;
+        await this.idle(backoff);
+        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+      }
+    }
+  }
+
+  private idleNow(): boolean {
+    return this.memory.length === 0 && (this.spool?.rows ?? 0) === 0;
+  }
+
+  /** One batch, from the spool while it has rows (older than anything in memory), else from memory. */
+  private async step(): Promise<boolean> {
+    const spool = this.spool;
+    if (spool === undefined) return false;
+    if (spool.rows > 0) {
+      this.spillMemory();
+      const batch = spool.peek(this.opts.batchRows);
+      await this.write(batch.map((q) => q.row));
+      spool.ack(batch);
+      this.checkPressure();
+      return spool.rows > 0;
+    }
+    if (this.memory.length === 0) return false;
+    const batch = this.memory.splice(0, this.opts.batchRows);
+    try {
+      await this.write(batch.map((q) => q.row));
+    } catch (e) {
+      // Older than whatever is in memory: spooled first, memory after it, each with its own order number.
+      this.toSpool(batch);
+      this.spillMemory();
+      throw e;
+    }
+    return this.memory.length >= this.opts.batchRows;
+  }
+
+  private async write(rows: readonly SampleRow[]): Promise<void> {
+    const started = this.now();
+    const res = await this.bounded(this.writer.write(rows));
+    const committed = this.now();
+    let lag: number | undefined;
+    for (const r of rows) {
+      if (r.historical) continue;
+      const l = committed - Number(r.ts);
+      if (lag === undefined || l > lag) lag = l;
+    }
+    this.counters.rowsWritten += res.inserted;
+    this.counters.rowsRejected += res.rejected;
+    this.counters.rowsDuplicate += rows.length - res.inserted - res.rejected;
+    this.counters.batches++;
+    this.emit('batch', { rows: rows.length, inserted: res.inserted, durationMs: committed - started, lagMs: lag });
+  }
+
+  /** A database that stops answering (no error, no close) is an outage too, after writeTimeoutMs. */
+  private async bounded<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.opts.writeTimeoutMs ?? 30_000;
+    const timeout = new Promise<never>((_, reject) => {
+      const cancel = (): void => {
+        this.writer.abandon();
+        reject(new Error(`no answer from the database within ${ms} ms`));
+      };
+      this.cancelWork = cancel;
+      timer = setTimeout(cancel, ms);
+    });
+    // The abandoned work may still fail later; nobody waits for it any more.
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.cancelWork = undefined;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    await this.writer.connect(this.now());
+    this.counters.databaseUp = true;
+    if (this.downSince !== undefined) {
+      this.log?.info(
+        { downMs: this.now() - this.downSince, spoolRows: this.spool?.rows ?? 0 },
+        'historian: database reachable again; draining the spool',
+      );
+      this.downSince = undefined;
+    } else if (!this.everConnected) {
+      this.log?.info({ server: redactedUrl(this.opts.url), schema: this.opts.schema }, 'historian: connected, schema up to date');
+    }
+    this.everConnected = true;
+  }
+
+  /** One log line per outage, not per batch or retry. */
+  private down(e: unknown): void {
+    this.counters.databaseUp = false;
+    this.spillMemory();
+    void this.writer.close();
+    if (this.downSince !== undefined) return;
+    this.downSince = this.now();
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+    this.log?.warn(
+      { server: redactedUrl(this.opts.url), code, error: this.redact(errorText(e)) },
+      'historian: database unreachable; rows go to the spool until it is back',
+    );
+  }
+
+  private async maintain(): Promise<void> {
+    const now = this.now();
+    if (now < this.nextMaintenance) return;
+    const dropped = await this.writer.maintain(now, this.opts.retentionDays);
+    this.nextMaintenance = now + (this.opts.maintenanceMs ?? 3_600_000);
+    if (dropped.length > 0) this.log?.info({ partitions: dropped, retentionDays: this.opts.retentionDays }, 'historian: partitions past retention dropped');
+  }
+
+  private toSpool(items: readonly Queued[]): void {
+    const spool = this.spool;
+    if (spool === undefined || items.length === 0) return;
+    if (spool.bytes >= 2 * this.opts.spoolMaxBytes) {
+      this.counters.rowsDropped += items.length;
+      if (!this.dropLogged) {
+        this.dropLogged = true;
+        this.log?.error({ spoolBytes: spool.bytes, limit: this.opts.spoolMaxBytes }, 'historian: spool at twice its limit; rows dropped until it drains');
+      }
+      return;
+    }
+    try {
+      spool.append(items);
+    } catch (e) {
+      // A disk that is full or failing: the rows are lost, counted and said once, never a crash of the host.
+      this.counters.rowsDropped += items.length;
+      if (!this.dropLogged) {
+        this.dropLogged = true;
+        this.log?.error({ error: errorText(e) }, 'historian: spool write failed; rows dropped');
+      }
+      return;
+    }
+    this.checkPressure();
+  }
+
+  private spillMemory(): void {
+    if (this.memory.length === 0) return;
+    const m = this.memory;
+    this.memory = [];
+    this.toSpool(m);
+  }
+
+  private checkPressure(): void {
+    const spool = this.spool;
+    if (spool === undefined) return;
+    // One "rows dropped" line per episode: a new one may start once the spool has emptied.
+    if (spool.rows === 0) this.dropLogged = false;
+    if (this.pressure === 'normal' && spool.bytes >= this.opts.spoolMaxBytes) {
+      this.pressure = 'full';
+      this.log?.warn({ spoolBytes: spool.bytes, limit: this.opts.spoolMaxBytes }, 'historian: spool full; back-pressure on');
+      this.emit('backpressure', 'full');
+    } else if (this.pressure === 'full' && spool.rows === 0) {
+      this.pressure = 'normal';
+      this.log?.info('historian: spool drained; back-pressure off');
+      this.emit('backpressure', 'normal');
+    }
+  }
+
+  private rejected(row: SampleRow, e: unknown): void {
+    const now = this.now();
+    const w = this.rejectLog;
+    if (now - w.windowStart >= 60_000) {
+      w.windowStart = now;
+      w.lines = 0;
+    }
+    if (w.lines++ >= REJECT_LOG_PER_MINUTE) return;
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+    this.log?.warn(
+      { group: row.group, node: row.node, device: row.device === '' ? undefined : row.device, metric: row.name, datatype: row.datatype, ts: row.ts, code, error: this.redact(errorText(e)) },
+      'historian: row rejected by PostgreSQL (the rest of its batch is stored)',
+    );
+  }
+
+  private redact(text: string): string {
+    const secrets = [this.opts.password, passwordOf(this.opts.url)].filter((p): p is string => p !== undefined && p !== '');
+    return secrets.reduce((t, p) => t.split(p).join('***'), text);
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        if (self.wakeUp === done) self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p === '' ? undefined : decodeURIComponent(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL without its password, for log lines. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}

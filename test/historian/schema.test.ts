@@ -1,0 +1,57 @@
+/** Migrations against a real PostgreSQL: fresh schema, idempotent re-run, two historians at once. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { LATEST_VERSION, migrate } from '../../src/historian/index.js';
+import { lifo } from '../host/broker-helpers.js';
+import { waitUntil } from '../helpers/wait.js';
+import { event, PG_URL, sql, startHistorian, testSchema, update } from './helpers.js';
+
+async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+test('migrations: a fresh schema gets every table, the view and its version; a second run is a no-op', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  assert.deepEqual(await withClient((c) => migrate(c, schema)), [1]);
+  assert.equal(LATEST_VERSION, 1);
+  const tables = await sql<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+    [schema],
+  );
+  assert.deepEqual(
+    tables.map((r) => r.table_name),
+    ['history', 'metrics', 'samples', 'schema_migrations'],
+  );
+  assert.deepEqual(await withClient((c) => migrate(c, schema)), [], 'nothing applied twice');
+  const versions = await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);
+  assert.deepEqual(versions.map((r) => r.version), [1]);
+});
+
+test('migrations: two migrators at once on one new schema both succeed, each version applied once', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const results = await Promise.all([withClient((c) => migrate(c, schema)), withClient((c) => migrate(c, schema)), withClient((c) => migrate(c, schema))]);
+  assert.deepEqual(results.flat(), [1], 'exactly one of them applied version 1');
+});
+
+test('two historians starting at once on one schema both write (one metric id shared)', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const a = startHistorian(s, schema);
+  const b = startHistorian(s, schema);
+  a.record(event([update('X', 'Int32', 1, 1_700_000_000_000)]));
+  b.record(event([update('X', 'Int32', 2, 1_700_000_000_001)]));
+  await waitUntil(() => a.stats().rowsWritten === 1 && b.stats().rowsWritten === 1, 30_000, 'both rows written');
+  const ids = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".metrics`);
+  assert.equal(ids[0]?.n, '1');
+  const rows = await sql<{ value: string }>(`SELECT value FROM "${schema}".history ORDER BY ts`);
+  assert.deepEqual(rows.map((r) => r.value), ['1', '2']);
+});
