@@ -43,7 +43,7 @@ test('CLI: sparkstate host serves /healthz 200 once online; SIGTERM publishes th
         return false; // not listening yet
       }
     },
-    8000,
+    20_000,
     'GET /healthz 200',
     50,
   ).catch((err: unknown) => assert.fail(`${String(err)}\nstderr: ${stderr}`));
