@@ -2,7 +2,8 @@
  * The historian's Prometheus metrics, registered on the host's /metrics registry. Counters and
  * gauges are read from the historian when scraped; the histograms are fed by its `batch` event.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { mirrorCounters } from '../web/prom.js';
 import type { Historian } from './historian.js';
 import type { HistorianStats } from './types.js';
 
@@ -23,17 +24,7 @@ const GAUGES: readonly { key: 'spoolRows' | 'spoolBytes'; name: string; help: st
 
 export function registerHistorianMetrics(registry: Registry, historian: Historian): void {
   const read = (): Readonly<HistorianStats> => historian.stats();
-  for (const c of COUNTERS) {
-    new Counter({
-      name: c.name,
-      help: c.help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read()[c.key]);
-      },
-    });
-  }
+  mirrorCounters(registry, COUNTERS, (key) => read()[key]);
   for (const g of GAUGES) {
     new Gauge({
       name: g.name,

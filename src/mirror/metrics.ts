@@ -1,5 +1,6 @@
 /** Prometheus metrics of the mirror, read from it on each scrape (registered on the host's registry). */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { mirrorCounters } from '../web/prom.js';
 import type { Mirror } from './mirror.js';
 
 type MirrorSource = Pick<Mirror, 'counters' | 'pending' | 'topics'>;
@@ -15,17 +16,7 @@ const COUNTERS = [
 ] as const;
 
 export function registerMirrorMetrics(registry: Registry, mirror: MirrorSource): void {
-  for (const c of COUNTERS) {
-    new Counter({
-      name: c.name,
-      help: c.help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(mirror.counters[c.key]);
-      },
-    });
-  }
+  mirrorCounters(registry, COUNTERS, (key) => mirror.counters[key]);
   new Gauge({
     name: 'sparkstate_mirror_pending',
     help: 'Mirror topics waiting to be published or awaiting their PUBACK',

@@ -1,7 +1,6 @@
 /** What the host's and the edge's HTTP servers share: one error shape, and how they listen. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
 import { HttpError, toHttpError } from './errors.js';
 
 /** A fastify app whose every error answer is {code, message}; failures ≥ 500 are logged. */
@@ -39,24 +38,4 @@ export async function listen(app: FastifyInstance, port: number, host = '127.0.0
   const actual = typeof bound === 'object' && bound !== null ? bound.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { port: actual, url: `http://${urlHost}:${actual}`, app, close: () => app.close() };
-}
-
-/** Prometheus counters that mirror monotonic counters kept elsewhere, read on each scrape. */
-export function mirrorCounters<K extends string>(
-  registry: Registry,
-  defs: readonly { readonly key: K; readonly name: string; readonly help: string }[],
-  read: (key: K) => number,
-): void {
-  for (const c of defs) {
-    new Counter({
-      name: c.name,
-      help: c.help,
-      registers: [registry],
-      // Counters cannot be set; reset + inc mirrors the source's own counter on each scrape.
-      collect() {
-        this.reset();
-        this.inc(read(c.key));
-      },
-    });
-  }
 }

@@ -4,7 +4,7 @@
  * the publish path pays nothing for it.
  */
 import { Gauge, Registry } from 'prom-client';
-import { mirrorCounters } from './base.js';
+import { mirrorCounters } from './prom.js';
 import { registerConnectFailures } from './connection.js';
 import type { ConnectionHealth } from '../transport/index.js';
 import { ALLOWED_TRANSITIONS } from '../edge/lifecycle.js';

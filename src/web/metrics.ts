@@ -7,7 +7,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { INPUT_PROBLEM_CAUSES } from '../host/index.js';
 import type { ConnectionHealth } from '../transport/index.js';
-import { mirrorCounters } from './base.js';
+import { mirrorCounters } from './prom.js';
 import { registerConnectFailures } from './connection.js';
 import type { WebHost } from './types.js';
 
