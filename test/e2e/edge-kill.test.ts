@@ -90,7 +90,7 @@ test('e2e: edge kill -9 while live and restart — the broker sends its Will wit
   assert.ok(recoveryMs < 10_000, `whole again ${recoveryMs} ms after the restart`);
 });
 
-test('e2e: edge kill -9 while storing (its link down) and restart — the queue survives on disk and arrives as historical, loss only what was not flushed [tck-id-operational-behavior-edge-node-birth-sequence-reconnect]', async (t) => {
+test('e2e: edge kill -9 while storing (its link down) and restart — the queue survives on disk and arrives as historical, loss only what was not flushed', async (t) => {
   const plant = await startPlant(t, { nodes: 2 });
   const [e1] = plant.edges;
   const link = plant.links.get('E1');

@@ -48,7 +48,7 @@ async function after(since: number, cond: () => Promise<boolean>, what: string):
   return Date.now() - since;
 }
 
-test("e2e: an edge's link cut without a reset — keepalive on both sides, the Will, storage meanwhile, historical after the heal [tck-id-operational-behavior-edge-node-birth-sequence-reconnect]", async (t) => {
+test("e2e: an edge's link cut without a reset — keepalive on both sides, the Will, storage meanwhile, historical after the heal", async (t) => {
   const plant = await startPlant(t, { nodes: 2 });
   const [e1] = plant.edges;
   assert.ok(e1 !== undefined);
