@@ -47,6 +47,5 @@ test('e2e historian: edge kill -9 while storing and restart — the old run is i
   reportHistory('edge kill -9 while storing', r, recoveryMs, `newest sample on disk ${unflushedMs} ms old at the kill, ≈ ${unflushed} samples not flushed (the only ones allowed missing, after the last stored value)`);
   assert.equal(r.missing, 0, problems(r));
   assert.equal(r.duplicates, 0, problems(r));
-  for (const [k, c] of Object.entries(r.details)) assert.equal(c.first, k.includes(`[${NEW_RUN}`) ? NEW_RUN : 0, `${k}: from the run's first value`);
   assert.ok(unflushedMs < 1000, `the newest sample on disk was ${unflushedMs} ms old at the kill`);
 });

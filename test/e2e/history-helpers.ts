@@ -41,7 +41,10 @@ export function historianYaml(schema: string, o: { pgPort?: number; spoolMaxByte
   ].join('\n');
 }
 
-/** One simulated counter: its node's Uptime ('' device) or a device's Count, values in [from, upTo] (one run of the edge). */
+/**
+ * One simulated counter: its node's Uptime ('' device) or a device's Count, values in [from, upTo]
+ * (one run of the edge; `from` is the run's counterStart, the first value it produces).
+ */
 export interface CounterRef {
   readonly group: string;
   readonly node: string;
@@ -60,7 +63,7 @@ export function countersOf(edges: readonly EdgeCli[], from = 0, upTo = Number.PO
 }
 
 export interface CounterHistory {
-  /** The first and last value the edge produced, as the wire ledger saw them. */
+  /** The run's first value (its counterStart) and the last one the edge produced, as the wire ledger saw it. */
   readonly first: number;
   readonly last: number;
   readonly rows: number;
@@ -107,7 +110,8 @@ function wireValues(ref: CounterRef, ledger: Ledger): number[] {
 
 function accountOne(ref: CounterRef, wire: readonly number[], rows: readonly number[]): CounterHistory {
   const db = rows.filter((v) => v >= ref.from && v <= ref.upTo);
-  const first = Math.min(...wire);
+  // From the run's first value, not the first one seen: a head missing on the wire and in history is missing too.
+  const first = ref.from;
   const last = Math.max(...wire);
   const have = new Set(db);
   const gaps: number[] = [];

@@ -16,7 +16,6 @@ test('e2e historian: steady state — every counter value the edges produced is 
   reportHistory('steady state', r, undefined);
   assert.equal(r.missing, 0, problems(r));
   assert.equal(r.duplicates, 0, problems(r));
-  for (const [k, c] of Object.entries(r.details)) assert.equal(c.first, 0, `${k}: history starts at the counter's first value`);
   assert.ok(r.rows >= refs.length * 20, `${r.rows} rows`);
 });
 
