@@ -19,6 +19,8 @@ export const HOST_ID = 'scada';
 export interface EdgeSpec {
   readonly node: string;
   readonly servers: readonly string[];
+  /** The node's Sparkplug group. Default GROUP. */
+  readonly groupId?: string;
   readonly devices?: number;
   readonly scanIntervalMs?: number;
   readonly keepaliveSec?: number;
@@ -52,7 +54,7 @@ function edgeYaml(spec: EdgeSpec, storeDir: string, httpPort: number): string {
   keepaliveSec: ${spec.keepaliveSec ?? 2}
   backoff: { initialMs: 100, maxMs: 1000 }
 sparkplug:
-  groupId: ${GROUP}
+  groupId: ${spec.groupId ?? GROUP}
   edgeNodeId: ${spec.node}
 ${primary === null ? '' : `  primaryHostId: ${primary}\n  primaryHostWaitMs: 2000\n`}scanIntervalMs: ${spec.scanIntervalMs ?? 100}
 storeDir: ${JSON.stringify(storeDir)}
@@ -179,6 +181,8 @@ export class EdgeCli extends CliProcess {
 export interface HostSpec {
   readonly servers: readonly string[];
   readonly hostId?: string;
+  /** The groups it subscribes to (`sparkplug.groups`); every group when absent. */
+  readonly groups?: readonly string[];
   readonly keepaliveSec?: number;
   readonly logLevel?: string;
   /** Extra top-level YAML (rebirth settings etc.). */
@@ -203,7 +207,7 @@ export class HostCli extends CliProcess {
   backoff: { initialMs: 100, maxMs: 1000 }
 sparkplug:
   hostId: ${spec.hostId ?? HOST_ID}
-http: { port: ${port} }
+${spec.groups === undefined ? '' : `  groups: [${spec.groups.join(', ')}]\n`}http: { port: ${port} }
 storeDir: ${JSON.stringify(join(dir, 'store'))}
 logLevel: ${spec.logLevel ?? 'info'}
 ${spec.extraYaml ?? ''}`,
