@@ -20,6 +20,13 @@ const BACKOFF_MAX_MS = 5000;
 const STOP_FLUSH_MS = 5000;
 /** Rejected rows: at most this many log lines per minute (each names its metric), the rest counted. */
 const REJECT_LOG_PER_MINUTE = 20;
+/**
+ * Under load a batch takes up to this many times batchRows: one COPY and one commit for more rows
+ * is what keeps PostgreSQL ahead of the data. Memory holds up to MEMORY_BATCHES × that before rows
+ * go to the spool, so a commit that takes a few hundred ms does not send the fast path to disk.
+ */
+const MAX_BATCH_FACTOR = 8;
+const MEMORY_BATCHES = 4;
 
 export class Historian extends EventEmitter<HistorianEvents> {
   private readonly writer: PgWriter;
@@ -95,7 +102,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
     for (const q of items) this.memory.push(q);
     if (this.memory.length >= this.opts.batchRows) this.wake();
     // The database is slower than the data: memory stays bounded, the rest waits on disk, in order.
-    if (this.memory.length > 4 * this.opts.batchRows) this.spillMemory();
+    if (this.memory.length > MEMORY_BATCHES * this.maxBatch) this.spillMemory();
   }
 
   /** Writes what it can within a few seconds; what is left stays in the spool for the next start. */
@@ -144,14 +151,14 @@ export class Historian extends EventEmitter<HistorianEvents> {
     if (spool === undefined) return false;
     if (spool.rows > 0) {
       this.spillMemory();
-      const batch = spool.peek(this.opts.batchRows);
+      const batch = spool.peek(this.maxBatch);
       await this.write(batch.map((q) => q.row));
       spool.ack(batch);
       this.checkPressure();
       return spool.rows > 0;
     }
     if (this.memory.length === 0) return false;
-    const batch = this.memory.splice(0, this.opts.batchRows);
+    const batch = this.memory.splice(0, this.maxBatch);
     try {
       await this.write(batch.map((q) => q.row));
     } catch (e) {
@@ -161,6 +168,10 @@ export class Historian extends EventEmitter<HistorianEvents> {
       throw e;
     }
     return this.memory.length >= this.opts.batchRows;
+  }
+
+  private get maxBatch(): number {
+    return MAX_BATCH_FACTOR * this.opts.batchRows;
   }
 
   private async write(rows: readonly SampleRow[]): Promise<void> {
