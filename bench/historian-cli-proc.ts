@@ -37,7 +37,7 @@ export async function scrape(http: string): Promise<Scrape> {
     value: (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN),
     buckets: (name) => {
       const out: [number, number][] = [];
-      const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm');
+      const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
       for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
       return out;
     },
