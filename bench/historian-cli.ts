@@ -109,14 +109,13 @@ async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: numb
     await waitFor('the host historian connected', async () => (await scrape(http)).value('sparkstate_historian_database_up') === 1);
     edge = startProc(['edge', '--config', edgeFile]);
     await waitFor('rows written', async () => (await scrape(http)).value('sparkstate_historian_rows_written_total') > 0);
-    await sleep(warmupMs);
+    await watch(http, warmupMs);
     const backend = (await writerBackend(schema)) ?? 0;
     const pids = { host: host.pid ?? 0, edge: edge.pid ?? 0, broker: broker.pid() ?? 0 };
     const c0 = { host: cpuMs(pids.host), edge: cpuMs(pids.edge), broker: cpuMs(pids.broker), backend: cpuMs(backend), pg: postgresCpuMs(), machine: machineCpuMs() };
     const s0 = await scrape(http);
-    await sleep(runMs);
+    await watch(http, runMs);
     const s1 = await scrape(http);
-    if (process.env['HIST_CLI_DEBUG'] !== undefined) process.stdout.write(`${await (await fetch(`${http}/metrics`)).text()}\n`);
     const c1 = { host: cpuMs(pids.host), edge: cpuMs(pids.edge), broker: cpuMs(pids.broker), backend: cpuMs(backend), pg: postgresCpuMs(), machine: machineCpuMs() };
     const ms = s1.at - s0.at;
     const pct = (a: number, b: number): number => (100 * (b - a)) / ms;
@@ -142,6 +141,21 @@ async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: numb
     await stop(host);
     await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await sql(`DROP SCHEMA IF EXISTS "${ceilingSchema}" CASCADE`);
+  }
+}
+
+/** Waits `ms`; with HIST_CLI_TRACE set, prints the historian's counters every second meanwhile. */
+async function watch(http: string, ms: number): Promise<void> {
+  if (process.env['HIST_CLI_TRACE'] === undefined) return sleep(ms);
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await sleep(Math.min(1000, end - Date.now()));
+    const s = await scrape(http);
+    const v = (n: string): number => s.value(`sparkstate_historian_${n}`);
+    process.stdout.write(
+      `    written ${v('rows_written_total')} batches ${v('batches_total')} spool ${v('spool_rows')} ` +
+        `batch s ${v('batch_duration_seconds_sum').toFixed(1)} dropped ${v('rows_dropped_total')} up ${v('database_up')}\n`,
+    );
   }
 }
 

@@ -95,7 +95,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
     const spool = this.spool;
     if (spool === undefined || this.stopping) return;
     const items = rowsOf(e, this.now()).map((row) => ({ ord: this.ord++, row }));
-    if (spool.rows > 0 || this.downSince !== undefined) {
+    // Memory holds only rows newer than everything spooled: the spool drains first, memory after it.
+    if (this.downSince !== undefined) {
       this.toSpool(items);
       return;
     }
@@ -145,17 +146,20 @@ export class Historian extends EventEmitter<HistorianEvents> {
     return this.memory.length === 0 && (this.spool?.rows ?? 0) === 0;
   }
 
-  /** One batch, from the spool while it has rows (older than anything in memory), else from memory. */
+  /**
+   * One batch, from the spool while it has rows (older than anything in memory), else from memory.
+   * A database that is up but behind keeps the newest rows in memory (they spill only past the
+   * memory bound): spooling every value would cost the host more than writing it.
+   */
   private async step(): Promise<boolean> {
     const spool = this.spool;
     if (spool === undefined) return false;
     if (spool.rows > 0) {
-      this.spillMemory();
       const batch = spool.peek(this.maxBatch);
       await this.write(batch.map((q) => q.row));
       spool.ack(batch);
       this.checkPressure();
-      return spool.rows > 0;
+      return spool.rows > 0 || this.memory.length > 0;
     }
     if (this.memory.length === 0) return false;
     const batch = this.memory.splice(0, this.maxBatch);
