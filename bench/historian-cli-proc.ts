@@ -98,13 +98,20 @@ export function machineCpuMs(): { busy: number; total: number } {
   return { busy: ((total - idle) * 1000) / CLK_TCK, total: (total * 1000) / CLK_TCK };
 }
 
-/** The PostgreSQL backend pid of the historian writing `schema` (its last statement names it). */
+/**
+ * The PostgreSQL backend pid of the historian writing `schema`: the one whose statement names it
+ * (its last one is mostly COMMIT, so a few looks over a second).
+ */
 export async function writerBackend(schema: string): Promise<number | undefined> {
-  const rows = await sql<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name = 'sparkstate-historian' AND query LIKE $1 ORDER BY backend_start DESC LIMIT 1`,
-    [`%${schema}%`],
-  );
-  return rows[0]?.pid;
+  for (let i = 0; i < 50; i++) {
+    const rows = await sql<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'sparkstate-historian' AND query LIKE $1 LIMIT 1`,
+      [`%${schema}%`],
+    );
+    if (rows[0] !== undefined) return rows[0].pid;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
 }
 
 function psql(command: string): void {
