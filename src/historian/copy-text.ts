@@ -35,9 +35,12 @@ function valueFields(r: SampleRow): string {
 }
 
 /** Staging layout: metric id, ts ms, received ms, values. */
-export function stageText(rows: readonly SampleRow[], idOf: (r: SampleRow) => number): string {
+export function stageText(rows: readonly SampleRow[], ids: readonly number[]): string {
   let out = '';
-  for (const r of rows) out += idOf(r) + '\t' + r.ts + '\t' + r.receivedAt + '\t' + valueFields(r);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as SampleRow;
+    out += (ids[i] ?? 0) + '\t' + r.ts + '\t' + r.receivedAt + '\t' + valueFields(r);
+  }
   return out;
 }
 
@@ -67,10 +70,13 @@ class IsoCache {
  * `samples`' own layout. Only for rows whose metric time has a partition day (the caller checks):
  * their ISO text is one PostgreSQL reads back to the same millisecond.
  */
-export function samplesText(rows: readonly SampleRow[], idOf: (r: SampleRow) => number): string {
+export function samplesText(rows: readonly SampleRow[], ids: readonly number[]): string {
   const ts = new IsoCache();
   const recv = new IsoCache();
   let out = '';
-  for (const r of rows) out += idOf(r) + '\t' + ts.text(Number(r.ts)) + '\t' + recv.text(r.receivedAt) + '\t' + valueFields(r);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as SampleRow;
+    out += (ids[i] ?? 0) + '\t' + ts.text(Number(r.ts)) + '\t' + recv.text(r.receivedAt) + '\t' + valueFields(r);
+  }
   return out;
 }

@@ -47,7 +47,6 @@ export class PgWriter {
   /** Set by the client's 'error' event: the connection is gone, the next write reconnects. */
   private broken = false;
   private readonly ids = new IdCache();
-  private readonly idOf = (r: SampleRow): number => this.ids.get(r) ?? 0;
   /** Batches left to send by the replay path before trying the fast path again. */
   private replayLeft = 0;
   private readonly partitions: Partitions;
@@ -155,10 +154,10 @@ export class PgWriter {
   }
 
   private async once(c: pg.Client, rows: readonly SampleRow[], dated: boolean): Promise<number> {
-    await this.resolveIds(c, rows);
+    const ids = await this.resolveIds(c, rows);
     if (dated && this.replayLeft === 0) {
       try {
-        return await this.transaction(c, () => this.copy(c, `COPY ${this.s}.samples ${SAMPLE_COLUMNS} FROM STDIN`, samplesText(rows, this.idOf)));
+        return await this.transaction(c, () => this.copy(c, `COPY ${this.s}.samples ${SAMPLE_COLUMNS} FROM STDIN`, samplesText(rows, ids)));
       } catch (e) {
         if (!isUniqueViolation(e) || this.broken) throw e;
         this.replayLeft = REPLAY_STREAK;
@@ -167,7 +166,7 @@ export class PgWriter {
       this.replayLeft--;
     }
     return this.transaction(c, async () => {
-      await this.copy(c, `COPY ${STAGE} FROM STDIN`, stageText(rows, this.idOf));
+      await this.copy(c, `COPY ${STAGE} FROM STDIN`, stageText(rows, ids));
       const res = await c.query(
         `INSERT INTO ${this.s}.samples ${SAMPLE_COLUMNS}
          SELECT metric_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond',
@@ -199,17 +198,26 @@ export class PgWriter {
     }
   }
 
-  /** One stable id per (group, node, device, name), whatever the aliases, rebirths and restarts. */
-  private async resolveIds(c: pg.Client, rows: readonly SampleRow[]): Promise<void> {
+  /**
+   * One stable id per (group, node, device, name), whatever the aliases, rebirths and restarts;
+   * returns each row's, in order (one cache lookup per row, not one here and one per COPY line).
+   */
+  private async resolveIds(c: pg.Client, rows: readonly SampleRow[]): Promise<number[]> {
+    const out: number[] = new Array<number>(rows.length).fill(0);
     let missing: Map<string, SampleRow> | undefined;
-    for (const r of rows) {
-      if (this.ids.get(r) !== undefined) continue;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as SampleRow;
+      const id = this.ids.get(r);
+      if (id !== undefined) {
+        out[i] = id;
+        continue;
+      }
       missing ??= new Map();
       const k = JSON.stringify([r.group, r.node, r.device, r.name]);
       const had = missing.get(k);
       if (had === undefined || (had.properties === null && r.properties !== null)) missing.set(k, r);
     }
-    if (missing === undefined) return;
+    if (missing === undefined) return out;
     // Sorted: two hosts upserting the same new metrics lock them in one order (no deadlock).
     const todo = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
     const res = await c.query<{ id: number; group_id: string; edge_node_id: string; device_id: string; name: string }>(
@@ -228,5 +236,7 @@ export class PgWriter {
       ],
     );
     for (const x of res.rows) this.ids.set(x.group_id, x.edge_node_id, x.device_id, x.name, x.id);
+    for (let i = 0; i < rows.length; i++) if (out[i] === 0) out[i] = this.ids.get(rows[i] as SampleRow) ?? 0;
+    return out;
   }
 }
