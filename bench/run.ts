@@ -5,6 +5,7 @@
 import { runCodecBench } from './codec.js';
 import { runEdgeBench } from './edge.js';
 import { runEdgeCliBench } from './edge-cli.js';
+import { runHistorianCliBench } from './historian-cli.js';
 import { runHostBench } from './host.js';
 import { runMirrorBench } from './mirror.js';
 import { runOpcuaBench } from './opcua.js';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   codec: runCodecBench,
   edge: runEdgeBench,
   'edge-cli': runEdgeCliBench,
+  historian: runHistorianCliBench,
   host: runHostBench,
   mirror: runMirrorBench,
   opcua: runOpcuaBench,

@@ -20,6 +20,14 @@ const BACKOFF_MAX_MS = 5000;
 const STOP_FLUSH_MS = 5000;
 /** Rejected rows: at most this many log lines per minute (each names its metric), the rest counted. */
 const REJECT_LOG_PER_MINUTE = 20;
+/**
+ * Under load a batch takes up to this many times batchRows: one COPY and one commit for more rows
+ * is what keeps PostgreSQL ahead of the data. Memory holds up to MEMORY_BATCHES × that before rows
+ * go to the spool (at defaults 640,000 rows, about 200 MB): a database a few seconds behind is
+ * caught up from memory, without the disk round trip that costs the host more than the write.
+ */
+const MAX_BATCH_FACTOR = 8;
+const MEMORY_BATCHES = 16;
 
 export class Historian extends EventEmitter<HistorianEvents> {
   private readonly writer: PgWriter;
@@ -88,14 +96,15 @@ export class Historian extends EventEmitter<HistorianEvents> {
     const spool = this.spool;
     if (spool === undefined || this.stopping) return;
     const items = rowsOf(e, this.now()).map((row) => ({ ord: this.ord++, row }));
-    if (spool.rows > 0 || this.downSince !== undefined) {
+    // Memory holds only rows newer than everything spooled: the spool drains first, memory after it.
+    if (this.downSince !== undefined) {
       this.toSpool(items);
       return;
     }
     for (const q of items) this.memory.push(q);
     if (this.memory.length >= this.opts.batchRows) this.wake();
     // The database is slower than the data: memory stays bounded, the rest waits on disk, in order.
-    if (this.memory.length > 4 * this.opts.batchRows) this.spillMemory();
+    if (this.memory.length > MEMORY_BATCHES * this.maxBatch) this.spillMemory();
   }
 
   /** Writes what it can within a few seconds; what is left stays in the spool for the next start. */
@@ -138,20 +147,23 @@ export class Historian extends EventEmitter<HistorianEvents> {
     return this.memory.length === 0 && (this.spool?.rows ?? 0) === 0;
   }
 
-  /** One batch, from the spool while it has rows (older than anything in memory), else from memory. */
+  /**
+   * One batch, from the spool while it has rows (older than anything in memory), else from memory.
+   * A database that is up but behind keeps the newest rows in memory (they spill only past the
+   * memory bound): spooling every value would cost the host more than writing it.
+   */
   private async step(): Promise<boolean> {
     const spool = this.spool;
     if (spool === undefined) return false;
     if (spool.rows > 0) {
-      this.spillMemory();
-      const batch = spool.peek(this.opts.batchRows);
+      const batch = spool.peek(this.maxBatch);
       await this.write(batch.map((q) => q.row));
       spool.ack(batch);
       this.checkPressure();
-      return spool.rows > 0;
+      return spool.rows > 0 || this.memory.length > 0;
     }
     if (this.memory.length === 0) return false;
-    const batch = this.memory.splice(0, this.opts.batchRows);
+    const batch = this.memory.splice(0, this.maxBatch);
     try {
       await this.write(batch.map((q) => q.row));
     } catch (e) {
@@ -161,6 +173,10 @@ export class Historian extends EventEmitter<HistorianEvents> {
       throw e;
     }
     return this.memory.length >= this.opts.batchRows;
+  }
+
+  private get maxBatch(): number {
+    return MAX_BATCH_FACTOR * this.opts.batchRows;
   }
 
   private async write(rows: readonly SampleRow[]): Promise<void> {

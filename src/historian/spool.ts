@@ -1,7 +1,9 @@
 /**
  * The on-disk spool: sample rows the database has not taken yet, in arrival order, in a SQLite file
  * under the host's storeDir. Rows keep the order number they got when recorded, so a batch that
- * failed after newer rows were spooled still drains before them.
+ * failed after newer rows were spooled still drains before them. Rows are kept in chunks, one
+ * SQLite row (a JSON array) per append: one stringify and one insert per chunk, not per value, so
+ * a host whose database fell behind can still spool and drain at the rate values arrive.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,15 +15,23 @@ export interface Queued {
   readonly row: SampleRow;
 }
 
-/** A spooled row as read back, with the bytes it counts for. */
+/** A spooled row as read back, with the bytes it counts for (a chunk's bytes count on its first row). */
 export interface Spooled extends Queued {
   readonly size: number;
 }
 
+/** Rows per chunk at most: a drain reads whole chunks, so this bounds how far a batch overshoots. */
+const CHUNK_ROWS = 5000;
+
+interface ChunkRow {
+  first: number;
+  rows: string;
+}
+
 export class Spool {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement<[number, string]>;
-  private readonly head: Database.Statement<[number], { ord: number; row: string }>;
+  private readonly insert: Database.Statement<[number, number, number, string]>;
+  private readonly head: Database.Statement<[number], ChunkRow>;
   private readonly remove: Database.Statement<[number]>;
   private readonly appendMany: (items: readonly Queued[]) => number;
   rows: number;
@@ -35,11 +45,23 @@ export class Spool {
     this.db.pragma('journal_mode = WAL');
     // A crash of the machine may lose the last moments, never corrupt the file; a crash of the process loses nothing.
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS rows (ord INTEGER PRIMARY KEY, row TEXT NOT NULL)');
-    this.insert = this.db.prepare('INSERT OR REPLACE INTO rows (ord, row) VALUES (?, ?)');
-    this.head = this.db.prepare('SELECT ord, row FROM rows ORDER BY ord LIMIT ?');
-    this.remove = this.db.prepare('DELETE FROM rows WHERE ord <= ?');
-    const t = this.db.prepare('SELECT count(*) AS n, coalesce(sum(length(row)), 0) AS b, coalesce(max(ord), -1) AS m FROM rows').get() as {
+    // first/last: the order numbers of the chunk's first and last row; rows: their JSON array.
+    this.db.exec('CREATE TABLE IF NOT EXISTS chunks (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, n INTEGER NOT NULL, rows TEXT NOT NULL)');
+    this.insert = this.db.prepare('INSERT OR REPLACE INTO chunks (first, last, n, rows) VALUES (?, ?, ?, ?)');
+    this.appendMany = this.db.transaction((items: readonly Queued[]) => {
+      let bytes = 0;
+      for (let i = 0; i < items.length; i += CHUNK_ROWS) {
+        const part = items.slice(i, i + CHUNK_ROWS);
+        const text = JSON.stringify(part.map((q) => [q.ord, q.row]));
+        this.insert.run(part[0]?.ord ?? 0, part[part.length - 1]?.ord ?? 0, part.length, text);
+        bytes += text.length;
+      }
+      return bytes;
+    });
+    this.upgrade();
+    this.head = this.db.prepare('SELECT first, rows FROM chunks ORDER BY first LIMIT ?');
+    this.remove = this.db.prepare('DELETE FROM chunks WHERE first <= ?');
+    const t = this.db.prepare('SELECT coalesce(sum(n), 0) AS n, coalesce(sum(length(rows)), 0) AS b, coalesce(max(last), -1) AS m FROM chunks').get() as {
       n: number;
       b: number;
       m: number;
@@ -47,15 +69,17 @@ export class Spool {
     this.rows = t.n;
     this.bytes = t.b;
     this.nextOrd = t.m + 1;
-    this.appendMany = this.db.transaction((items: readonly Queued[]) => {
-      let bytes = 0;
-      for (const q of items) {
-        const text = JSON.stringify(q.row);
-        this.insert.run(q.ord, text);
-        bytes += text.length;
-      }
-      return bytes;
-    });
+  }
+
+  /** A spool written by the first release (one SQLite row per value) moves into chunks once. */
+  private upgrade(): void {
+    const old = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'rows'").get();
+    if (old === undefined) return;
+    const all = this.db.prepare('SELECT ord, row FROM rows ORDER BY ord').all() as { ord: number; row: string }[];
+    this.db.transaction(() => {
+      this.appendMany(all.map((r) => ({ ord: r.ord, row: JSON.parse(r.row) as SampleRow })));
+      this.db.exec('DROP TABLE rows');
+    })();
   }
 
   append(items: readonly Queued[]): void {
@@ -64,12 +88,25 @@ export class Spool {
     this.rows += items.length;
   }
 
-  /** The oldest `n` rows, in order. */
+  /** The oldest rows, in order: whole chunks, at least `n` rows when the spool has them. */
   peek(n: number): Spooled[] {
-    return this.head.all(n).map((r) => ({ ord: r.ord, row: JSON.parse(r.row) as SampleRow, size: r.row.length }));
+    const out: Spooled[] = [];
+    // Chunks hold at most CHUNK_ROWS rows but may hold as few as one: read more until n rows.
+    let offset = 0;
+    for (let limit = Math.max(1, Math.ceil(n / CHUNK_ROWS)); out.length < n; limit *= 2) {
+      const chunks = this.head.all(offset + limit).slice(offset);
+      if (chunks.length === 0) break;
+      offset += chunks.length;
+      for (const c of chunks) {
+        const parsed = JSON.parse(c.rows) as [number, SampleRow][];
+        parsed.forEach(([ord, row], i) => out.push({ ord, row, size: i === 0 ? c.rows.length : 0 }));
+        if (out.length >= n) break;
+      }
+    }
+    return out;
   }
 
-  /** Removes the rows up to `ord` (those of a committed batch), with their counted bytes. */
+  /** Removes the chunks read by `peek` (those of a committed batch), with their counted bytes. */
   ack(items: readonly Spooled[]): void {
     const last = items[items.length - 1];
     if (last === undefined) return;
