@@ -27,11 +27,24 @@ test('resend window: the byte bound drops the oldest messages first and counts t
   assert.equal(w.evicted, 3);
 });
 
-test('resend window: thousands of messages stay in order across compactions', () => {
+test('resend window: thousands of messages stay in order as the record queue grows', () => {
   const w = new RecentData(5000, 1 << 24);
   for (let i = 0; i < 10_000; i++) w.add(scope, bytes(1, i % 256), 1, i);
   const out = w.drain(10_000);
   assert.equal(out.length, 5000);
   assert.equal(out[0]?.at, 5000);
   assert.equal(out.at(-1)?.at, 9999);
+});
+
+test('resend window: the byte ring wraps around, keeps every message intact and whole, and never returns one it overwrote', () => {
+  const w = new RecentData(60_000, 100);
+  const sizes = [30, 30, 30, 30, 45, 10, 70, 5, 5, 99, 1, 1];
+  sizes.forEach((n, i) => w.add(scope, bytes(n, i + 1), i, i));
+  const out = w.drain(100);
+  for (const m of out) {
+    assert.equal(m.bytes.length, sizes[m.count]);
+    assert.ok(m.bytes.every((b) => b === m.count + 1), `message ${m.count} intact`);
+  }
+  assert.deepEqual(out.map((m) => m.count), [10, 11], 'the newest that fit, oldest first');
+  assert.equal(w.evicted, 10);
 });
