@@ -31,7 +31,11 @@ test('CLI edge: SIGTERM ×3 to its process group → NDEATH (the NBIRTH bdSeq, Q
   const nbirth = await observer.waitFor((m) => m.topic === 'spBv1.0/Sig/NBIRTH/Edge1', 8000);
   await observer.waitFor((m) => m.topic === 'spBv1.0/Sig/DDATA/Edge1/Filler');
   edge.signalGroup('SIGTERM', 3);
-  assert.deepEqual(await edge.exited, { code: 0, signal: null }, edge.stderr());
+  const exit = await edge.exited;
+  // The three kill() calls are not one act: on a loaded machine a repeat can land after this (fast)
+  // shutdown has finished, while Node is already tearing down, and its default action ends the
+  // process. Either way the NDEATH and the clean DISCONNECT below prove the shutdown ran first.
+  assert.ok(exit.code === 0 || (exit.code === null && exit.signal === 'SIGTERM'), `${JSON.stringify(exit)}\n${edge.stderr()}`);
 
   await sleep(200); // a Will, had the broker sent one, would arrive now
   const deaths = observer.messages.filter((m) => m.topic === 'spBv1.0/Sig/NDEATH/Edge1');
