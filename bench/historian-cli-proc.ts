@@ -7,19 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { migrate } from '../src/historian/migrations.js';
 import { Partitions } from '../src/historian/partitions.js';
+import { PG_URL, sql } from '../test/historian/helpers.js';
 
-export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const CLK_TCK = 100;
 
-export async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 /** The host's /metrics: plain samples by name (labels ignored) and histogram buckets. */
 export interface Scrape {

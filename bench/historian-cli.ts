@@ -24,7 +24,8 @@ import { freePort, type Broker } from '../test/helpers/mosquitto.js';
 import { stop } from './edge-cli-proc.js';
 import { edgeConfig, type Layout } from './edge-cli-workload.js';
 import { withBroker } from './edge-proc.js';
-import { cpuMs, machineCpuMs, PG_URL, postgresCpuMs, psqlCeiling, quantile, scrape, sql, writerBackend, type Scrape } from './historian-cli-proc.js';
+import { cpuMs, machineCpuMs, postgresCpuMs, psqlCeiling, quantile, scrape, writerBackend, type Scrape } from './historian-cli-proc.js';
+import { PG_URL, sql } from '../test/historian/helpers.js';
 import { envInt, fmt, printTable } from './report.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
