@@ -46,6 +46,7 @@ const WORKLOADS: readonly Workload[] = [
   { key: 'fixed50k', label: 'fixed 50k values/s (10 × 500 every 100 ms)', layout: { devices: 10, metricsPerDevice: 500 }, scanIntervalMs: 100, offered: 50_000 },
   { key: 'fixed100k', label: 'fixed 100k values/s (10 × 1,000 every 100 ms)', layout: { devices: 10, metricsPerDevice: 1000 }, scanIntervalMs: 100, offered: 100_000 },
   { key: 'fixed150k', label: 'fixed 150k values/s (10 × 1,500 every 100 ms)', layout: { devices: 10, metricsPerDevice: 1500 }, scanIntervalMs: 100, offered: 150_000 },
+  { key: 'fixed175k', label: 'fixed 175k values/s (10 × 1,750 every 100 ms)', layout: { devices: 10, metricsPerDevice: 1750 }, scanIntervalMs: 100, offered: 175_000 },
   { key: 'fixed200k', label: 'fixed 200k values/s (10 × 2,000 every 100 ms)', layout: { devices: 10, metricsPerDevice: 2000 }, scanIntervalMs: 100, offered: 200_000 },
   // More than the historian takes: the spool fills and back-pressure takes the host offline.
   { key: 'sat', label: 'saturation (10 × 1,000, scans back to back)', layout: { devices: 10, metricsPerDevice: 1000 }, scanIntervalMs: 0, offered: Number.NaN, optIn: true },

@@ -8,10 +8,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MetricsEvent } from '../host/index.js';
-import { rowsOf } from './rows.js';
-import { Spool, type Queued } from './spool.js';
+import { BlockEncoder, type Block, type MetricKey } from './blocks.js';
+import { IdCache } from './ids.js';
+import { Spool } from './spool.js';
 import { errorText } from './sql.js';
-import type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats, SampleRow } from './types.js';
+import type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats } from './types.js';
 import { PgWriter } from './writer.js';
 
 const BACKOFF_MIN_MS = 250;
@@ -31,10 +32,12 @@ const MEMORY_BATCHES = 16;
 
 export class Historian extends EventEmitter<HistorianEvents> {
   private readonly writer: PgWriter;
+  private readonly encoder: BlockEncoder;
   private readonly log: Logger | undefined;
   private readonly now: () => number;
   private spool: Spool | undefined;
-  private memory: Queued[] = [];
+  private memory: Block[] = [];
+  private memoryRows = 0;
   private ord = 0;
   private pressure: BackpressureState = 'normal';
   private loop: Promise<void> | undefined;
@@ -63,11 +66,21 @@ export class Historian extends EventEmitter<HistorianEvents> {
     super();
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
+    const ids = new IdCache();
+    this.encoder = new BlockEncoder(
+      (group, node, device) => ids.namesOf(group, node, device),
+      (key, ts, reason) => {
+        this.counters.rowsRejected++;
+        this.rejected(key, ts, reason);
+      },
+    );
     this.writer = new PgWriter({
       url: opts.url,
       password: opts.password,
       schema: opts.schema,
-      onReject: (row, e) => this.rejected(row, e),
+      ids,
+      onReject: (key, ts, e) => this.rejected(key, ts, errorText(e), e),
+      onNewIds: (entries) => this.spool?.rememberIds(entries),
     });
   }
 
@@ -95,16 +108,19 @@ export class Historian extends EventEmitter<HistorianEvents> {
   record(e: MetricsEvent): void {
     const spool = this.spool;
     if (spool === undefined || this.stopping) return;
-    const items = rowsOf(e, this.now()).map((row) => ({ ord: this.ord++, row }));
+    const block = this.encoder.encode(e, this.now(), this.ord);
+    if (block === undefined) return;
+    this.ord++;
     // Memory holds only rows newer than everything spooled: the spool drains first, memory after it.
     if (this.downSince !== undefined) {
-      this.toSpool(items);
+      this.toSpool([block]);
       return;
     }
-    for (const q of items) this.memory.push(q);
-    if (this.memory.length >= this.opts.batchRows) this.wake();
+    this.memory.push(block);
+    this.memoryRows += block.rows;
+    if (this.memoryRows >= this.opts.batchRows) this.wake();
     // The database is slower than the data: memory stays bounded, the rest waits on disk, in order.
-    if (this.memory.length > MEMORY_BATCHES * this.maxBatch) this.spillMemory();
+    if (this.memoryRows > MEMORY_BATCHES * this.maxBatch) this.spillMemory();
   }
 
   /** Writes what it can within a few seconds; what is left stays in the spool for the next start. */
@@ -144,7 +160,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
   }
 
   private idleNow(): boolean {
-    return this.memory.length === 0 && (this.spool?.rows ?? 0) === 0;
+    return this.memoryRows === 0 && (this.spool?.rows ?? 0) === 0;
   }
 
   /**
@@ -157,43 +173,52 @@ export class Historian extends EventEmitter<HistorianEvents> {
     if (spool === undefined) return false;
     if (spool.rows > 0) {
       const batch = spool.peek(this.maxBatch);
-      await this.write(batch.map((q) => q.row));
+      await this.write(batch.map((q) => q.block));
       spool.ack(batch);
       this.checkPressure();
-      return spool.rows > 0 || this.memory.length > 0;
+      return spool.rows > 0 || this.memoryRows > 0;
     }
-    if (this.memory.length === 0) return false;
-    const batch = this.memory.splice(0, this.maxBatch);
+    if (this.memoryRows === 0) return false;
+    const batch = this.takeMemory(this.maxBatch);
     try {
-      await this.write(batch.map((q) => q.row));
+      await this.write(batch);
     } catch (e) {
       // Older than whatever is in memory: spooled first, memory after it, each with its own order number.
       this.toSpool(batch);
       this.spillMemory();
       throw e;
     }
-    return this.memory.length >= this.opts.batchRows;
+    return this.memoryRows >= this.opts.batchRows;
+  }
+
+  /** The oldest blocks in memory, up to `rows` rows (at least one block). */
+  private takeMemory(rows: number): Block[] {
+    let n = 0;
+    let count = 0;
+    while (count < this.memory.length && (count === 0 || n + (this.memory[count]?.rows ?? 0) <= rows)) n += this.memory[count++]?.rows ?? 0;
+    this.memoryRows -= n;
+    return this.memory.splice(0, count);
   }
 
   private get maxBatch(): number {
     return MAX_BATCH_FACTOR * this.opts.batchRows;
   }
 
-  private async write(rows: readonly SampleRow[]): Promise<void> {
+  private async write(blocks: readonly Block[]): Promise<void> {
     const started = this.now();
-    const res = await this.bounded(this.writer.write(rows));
+    const res = await this.bounded(this.writer.write(blocks));
     const committed = this.now();
-    let lag: number | undefined;
-    for (const r of rows) {
-      if (r.historical) continue;
-      const l = committed - Number(r.ts);
-      if (lag === undefined || l > lag) lag = l;
+    let oldest = Infinity;
+    let rows = 0;
+    for (const b of blocks) {
+      rows += b.rows;
+      if (b.oldestLive < oldest) oldest = b.oldestLive;
     }
     this.counters.rowsWritten += res.inserted;
     this.counters.rowsRejected += res.rejected;
-    this.counters.rowsDuplicate += rows.length - res.inserted - res.rejected;
+    this.counters.rowsDuplicate += rows - res.inserted - res.rejected;
     this.counters.batches++;
-    this.emit('batch', { rows: rows.length, inserted: res.inserted, durationMs: committed - started, lagMs: lag });
+    this.emit('batch', { rows, inserted: res.inserted, durationMs: committed - started, lagMs: Number.isFinite(oldest) ? committed - oldest : undefined });
   }
 
   /** A database that stops answering (no error, no close) is an outage too, after writeTimeoutMs. */
@@ -221,6 +246,12 @@ export class Historian extends EventEmitter<HistorianEvents> {
   private async connect(): Promise<void> {
     await this.writer.connect(this.now());
     this.counters.databaseUp = true;
+    const identity = this.writer.identity;
+    const lost = identity === undefined ? 0 : (this.spool?.adopt(identity) ?? 0);
+    if (lost > 0) {
+      this.counters.rowsDropped += lost;
+      this.log?.error({ rows: lost }, 'historian: spooled rows were for another database and their metrics are unknown; dropped');
+    }
     if (this.downSince !== undefined) {
       this.log?.info(
         { downMs: this.now() - this.downSince, spoolRows: this.spool?.rows ?? 0 },
@@ -255,11 +286,11 @@ export class Historian extends EventEmitter<HistorianEvents> {
     if (dropped.length > 0) this.log?.info({ partitions: dropped, retentionDays: this.opts.retentionDays }, 'historian: partitions past retention dropped');
   }
 
-  private toSpool(items: readonly Queued[]): void {
+  private toSpool(blocks: readonly Block[]): void {
     const spool = this.spool;
-    if (spool === undefined || items.length === 0) return;
+    if (spool === undefined || blocks.length === 0) return;
     if (spool.bytes >= 2 * this.opts.spoolMaxBytes) {
-      this.counters.rowsDropped += items.length;
+      this.counters.rowsDropped += rowsOf(blocks);
       if (!this.dropLogged) {
         this.dropLogged = true;
         this.log?.error({ spoolBytes: spool.bytes, limit: this.opts.spoolMaxBytes }, 'historian: spool at twice its limit; rows dropped until it drains');
@@ -267,10 +298,10 @@ export class Historian extends EventEmitter<HistorianEvents> {
       return;
     }
     try {
-      spool.append(items);
+      spool.append(blocks);
     } catch (e) {
       // A disk that is full or failing: the rows are lost, counted and said once, never a crash of the host.
-      this.counters.rowsDropped += items.length;
+      this.counters.rowsDropped += rowsOf(blocks);
       if (!this.dropLogged) {
         this.dropLogged = true;
         this.log?.error({ error: errorText(e) }, 'historian: spool write failed; rows dropped');
@@ -284,6 +315,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
     if (this.memory.length === 0) return;
     const m = this.memory;
     this.memory = [];
+    this.memoryRows = 0;
     this.toSpool(m);
   }
 
@@ -303,7 +335,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
     }
   }
 
-  private rejected(row: SampleRow, e: unknown): void {
+  /** A refused row, logged with its metric (rate-limited); the caller counts it. */
+  private rejected(key: MetricKey | undefined, ts: string, reason: string, e?: unknown): void {
     const now = this.now();
     const w = this.rejectLog;
     if (now - w.windowStart >= 60_000) {
@@ -313,8 +346,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
     if (w.lines++ >= REJECT_LOG_PER_MINUTE) return;
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
     this.log?.warn(
-      { group: row.group, node: row.node, device: row.device === '' ? undefined : row.device, metric: row.name, datatype: row.datatype, ts: row.ts, code, error: this.redact(errorText(e)) },
-      'historian: row rejected by PostgreSQL (the rest of its batch is stored)',
+      { group: key?.group, node: key?.node, device: key?.device === '' ? undefined : key?.device, metric: key?.name, datatype: key?.datatype, ts, code, error: this.redact(reason) },
+      'historian: row rejected (the rest of its batch is stored)',
     );
   }
 
@@ -341,6 +374,10 @@ export class Historian extends EventEmitter<HistorianEvents> {
       this.wakeUp = done;
     });
   }
+}
+
+function rowsOf(blocks: readonly Block[]): number {
+  return blocks.reduce((n, b) => n + b.rows, 0);
 }
 
 function passwordOf(url: string): string | undefined {

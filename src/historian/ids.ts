@@ -1,30 +1,36 @@
 /**
- * Metric ids by (group, node, device, name) in nested maps: a lookup per row without building a
- * key string, and no two names can collide whatever characters they hold.
+ * Metric ids by (group, node, device, name) in nested maps: one lookup per message for its
+ * device's names, without building a key string, and no two names can collide whatever characters
+ * they hold. The reverse (id → metric) names a row PostgreSQL refused and re-keys spooled rows.
  */
-import type { SampleRow } from './types.js';
+import type { IdsByName, MetricKey } from './blocks.js';
 
 type Names = Map<string, number>;
 
 export class IdCache {
   private readonly groups = new Map<string, Map<string, Map<string, Names>>>();
-  /** The last device looked up: consecutive rows mostly come from one message. */
+  private readonly byId = new Map<number, MetricKey>();
+  /** The last device looked up: consecutive messages mostly come from a few devices. */
   private lastGroup = '';
   private lastNode = '';
   private lastDevice = '';
   private lastNames: Names | undefined;
 
-  get(r: SampleRow): number | undefined {
-    return this.names(r.group, r.node, r.device, false)?.get(r.name);
+  namesOf(group: string, node: string, device: string): IdsByName | undefined {
+    return this.names(group, node, device, false);
   }
 
-  set(group: string, node: string, device: string, name: string, id: number): void {
-    this.names(group, node, device, true)?.set(name, id);
+  get(k: MetricKey): number | undefined {
+    return this.names(k.group, k.node, k.device, false)?.get(k.name);
   }
 
-  clear(): void {
-    this.groups.clear();
-    this.lastNames = undefined;
+  keyOf(id: number): MetricKey | undefined {
+    return this.byId.get(id);
+  }
+
+  set(k: MetricKey, id: number): void {
+    this.names(k.group, k.node, k.device, true)?.set(k.name, id);
+    this.byId.set(id, k);
   }
 
   private names(group: string, node: string, device: string, create: boolean): Names | undefined {

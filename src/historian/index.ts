@@ -2,5 +2,5 @@
 export { Historian, redactedUrl } from './historian.js';
 export { LATEST_VERSION, migrate } from './migrations.js';
 export { registerHistorianMetrics } from './metrics.js';
-export type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats, SampleRow } from './types.js';
+export type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats } from './types.js';
 export { createHistorian, HISTORIAN_PASSWORD_VARIABLE } from './from-config.js';

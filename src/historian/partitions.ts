@@ -12,9 +12,8 @@ const DAY_MS = 86_400_000;
 const MIN_DAY = Math.floor(new Date(0).setUTCFullYear(1, 0, 1) / DAY_MS);
 const END_DAY = Math.floor(Date.UTC(9999, 11, 31) / DAY_MS);
 
-/** UTC day number of a metric time (ms, decimal), undefined when no partition can hold it. */
-export function dayOf(ts: string): number | undefined {
-  const ms = Number(ts);
+/** UTC day number of a metric time (ms), undefined when no partition can hold it. */
+export function dayOf(ms: number): number | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const day = Math.floor(ms / DAY_MS);
   return day >= MIN_DAY && day < END_DAY ? day : undefined;

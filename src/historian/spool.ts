@@ -1,22 +1,22 @@
 /**
- * The on-disk spool: sample rows the database has not taken yet, in arrival order, in a SQLite file
- * under the host's storeDir. Rows keep the order number they got when recorded, so a batch that
- * failed after newer rows were spooled still drains before them. Rows are kept in chunks, one
- * SQLite row (a JSON array) per append: one stringify and one insert per chunk, not per value, so
- * a host whose database fell behind can still spool and drain at the rate values arrive.
+ * The on-disk spool: blocks the database has not taken yet, in order, in a SQLite file under the
+ * host's storeDir. Consecutive blocks are kept as one chunk (a `copy` chunk is their COPY text as
+ * it will be sent, a `keyed` chunk JSON), one insert per append, so a host whose database fell
+ * behind can spool and drain at the rate values arrive. Blocks keep the order number they got when
+ * recorded, so a batch that failed after newer ones were spooled still drains before them.
+ * Copy text names metrics by the ids of one database (`identity`); the spool keeps those ids'
+ * metrics so its rows can be re-keyed should they meet another (a schema created anew).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SampleRow } from './types.js';
+import type { Block, CopyBlock, KeyedBlock, MetricKey } from './blocks.js';
+import { upgradeLegacySpool } from './spool-legacy.js';
 
-export interface Queued {
-  readonly ord: number;
-  readonly row: SampleRow;
-}
-
-/** A spooled row as read back, with the bytes it counts for (a chunk's bytes count on its first row). */
-export interface Spooled extends Queued {
+/** A chunk as read back: one block, the order number of its last block and the bytes it counts for. */
+export interface Spooled {
+  readonly block: Block;
+  readonly last: number;
   readonly size: number;
 }
 
@@ -25,15 +25,20 @@ const CHUNK_ROWS = 5000;
 
 interface ChunkRow {
   first: number;
-  rows: string;
+  last: number;
+  n: number;
+  kind: string;
+  days: string;
+  oldest: number | null;
+  body: Buffer;
 }
 
 export class Spool {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement<[number, number, number, string]>;
+  private readonly insert: Database.Statement<[number, number, number, string, string, number | null, Buffer]>;
   private readonly head: Database.Statement<[number], ChunkRow>;
   private readonly remove: Database.Statement<[number]>;
-  private readonly appendMany: (items: readonly Queued[]) => number;
+  private readonly appendMany: (blocks: readonly Block[]) => number;
   rows: number;
   bytes: number;
   /** The order number after the largest one spooled (0 when empty). */
@@ -45,23 +50,27 @@ export class Spool {
     this.db.pragma('journal_mode = WAL');
     // A crash of the machine may lose the last moments, never corrupt the file; a crash of the process loses nothing.
     this.db.pragma('synchronous = NORMAL');
-    // first/last: the order numbers of the chunk's first and last row; rows: their JSON array.
-    this.db.exec('CREATE TABLE IF NOT EXISTS chunks (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, n INTEGER NOT NULL, rows TEXT NOT NULL)');
-    this.insert = this.db.prepare('INSERT OR REPLACE INTO chunks (first, last, n, rows) VALUES (?, ?, ?, ?)');
-    this.appendMany = this.db.transaction((items: readonly Queued[]) => {
+    // first/last: order numbers of the chunk's first and last block; days: JSON array; oldest: of its live rows.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS blocks (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, n INTEGER NOT NULL,
+      kind TEXT NOT NULL, days TEXT NOT NULL, oldest REAL, body BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS ids (id INTEGER PRIMARY KEY, key TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.insert = this.db.prepare('INSERT OR REPLACE INTO blocks (first, last, n, kind, days, oldest, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.appendMany = this.db.transaction((blocks: readonly Block[]) => {
       let bytes = 0;
-      for (let i = 0; i < items.length; i += CHUNK_ROWS) {
-        const part = items.slice(i, i + CHUNK_ROWS);
-        const text = JSON.stringify(part.map((q) => [q.ord, q.row]));
-        this.insert.run(part[0]?.ord ?? 0, part[part.length - 1]?.ord ?? 0, part.length, text);
-        bytes += text.length;
+      for (const part of chunksOf(blocks)) {
+        const c = merge(part);
+        const body = c.kind === 'copy' ? c.body : Buffer.from(JSON.stringify({ keys: c.keys, tails: c.tails }), 'utf8');
+        const last = part[part.length - 1]?.ord ?? c.ord;
+        this.insert.run(c.ord, last, c.rows, c.kind, JSON.stringify(c.days), Number.isFinite(c.oldestLive) ? c.oldestLive : null, body);
+        bytes += body.length;
       }
       return bytes;
     });
-    this.upgrade();
-    this.head = this.db.prepare('SELECT first, rows FROM chunks ORDER BY first LIMIT ?');
-    this.remove = this.db.prepare('DELETE FROM chunks WHERE first <= ?');
-    const t = this.db.prepare('SELECT coalesce(sum(n), 0) AS n, coalesce(sum(length(rows)), 0) AS b, coalesce(max(last), -1) AS m FROM chunks').get() as {
+    upgradeLegacySpool(this.db, (blocks) => this.appendMany(blocks));
+    this.head = this.db.prepare('SELECT first, last, n, kind, days, oldest, body FROM blocks ORDER BY first LIMIT ?');
+    this.remove = this.db.prepare('DELETE FROM blocks WHERE first <= ?');
+    const t = this.db.prepare('SELECT coalesce(sum(n), 0) AS n, coalesce(sum(length(body)), 0) AS b, coalesce(max(last), -1) AS m FROM blocks').get() as {
       n: number;
       b: number;
       m: number;
@@ -71,36 +80,26 @@ export class Spool {
     this.nextOrd = t.m + 1;
   }
 
-  /** A spool written by the first release (one SQLite row per value) moves into chunks once. */
-  private upgrade(): void {
-    const old = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'rows'").get();
-    if (old === undefined) return;
-    const all = this.db.prepare('SELECT ord, row FROM rows ORDER BY ord').all() as { ord: number; row: string }[];
-    this.db.transaction(() => {
-      this.appendMany(all.map((r) => ({ ord: r.ord, row: JSON.parse(r.row) as SampleRow })));
-      this.db.exec('DROP TABLE rows');
-    })();
+  append(blocks: readonly Block[]): void {
+    if (blocks.length === 0) return;
+    this.bytes += this.appendMany(blocks);
+    for (const b of blocks) this.rows += b.rows;
   }
 
-  append(items: readonly Queued[]): void {
-    if (items.length === 0) return;
-    this.bytes += this.appendMany(items);
-    this.rows += items.length;
-  }
-
-  /** The oldest rows, in order: whole chunks, at least `n` rows when the spool has them. */
+  /** The oldest chunks, in order: whole chunks, at least `n` rows when the spool has them. */
   peek(n: number): Spooled[] {
     const out: Spooled[] = [];
+    let rows = 0;
     // Chunks hold at most CHUNK_ROWS rows but may hold as few as one: read more until n rows.
     let offset = 0;
-    for (let limit = Math.max(1, Math.ceil(n / CHUNK_ROWS)); out.length < n; limit *= 2) {
+    for (let limit = Math.max(1, Math.ceil(n / CHUNK_ROWS)); rows < n; limit *= 2) {
       const chunks = this.head.all(offset + limit).slice(offset);
       if (chunks.length === 0) break;
       offset += chunks.length;
       for (const c of chunks) {
-        const parsed = JSON.parse(c.rows) as [number, SampleRow][];
-        parsed.forEach(([ord, row], i) => out.push({ ord, row, size: i === 0 ? c.rows.length : 0 }));
-        if (out.length >= n) break;
+        out.push({ block: blockOf(c), last: c.last, size: c.body.length });
+        rows += c.n;
+        if (rows >= n) break;
       }
     }
     return out;
@@ -110,14 +109,102 @@ export class Spool {
   ack(items: readonly Spooled[]): void {
     const last = items[items.length - 1];
     if (last === undefined) return;
-    let bytes = 0;
-    for (const q of items) bytes += q.size;
-    this.remove.run(last.ord);
-    this.rows = Math.max(0, this.rows - items.length);
-    this.bytes = Math.max(0, this.bytes - bytes);
+    this.remove.run(last.block.ord);
+    for (const q of items) {
+      this.rows = Math.max(0, this.rows - q.block.rows);
+      this.bytes = Math.max(0, this.bytes - q.size);
+    }
+  }
+
+  /**
+   * Makes the spool's copy text valid for the database `identity`: when it was written for another,
+   * its lines go back to keyed (by the metrics the spool kept for their ids). Returns the rows whose
+   * metric the spool did not know (dropped; the caller counts and logs them).
+   */
+  adopt(identity: string): number {
+    const was = (this.db.prepare("SELECT value FROM meta WHERE name = 'identity'").get() as { value: string } | undefined)?.value;
+    if (was === identity) return 0;
+    let dropped = 0;
+    this.db.transaction(() => {
+      if (was !== undefined) dropped = this.rekey();
+      this.db.prepare('DELETE FROM ids').run();
+      this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('identity', ?)").run(identity);
+    })();
+    return dropped;
+  }
+
+  /** Ids the database gave in this run, kept while rows may name them. */
+  rememberIds(entries: readonly (readonly [number, MetricKey])[]): void {
+    if (entries.length === 0) return;
+    const put = this.db.prepare('INSERT OR REPLACE INTO ids (id, key) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const [id, key] of entries) put.run(id, JSON.stringify(key));
+    })();
   }
 
   close(): void {
     this.db.close();
   }
+
+  private rekey(): number {
+    const keys = new Map<number, MetricKey>();
+    for (const r of this.db.prepare('SELECT id, key FROM ids').all() as { id: number; key: string }[]) keys.set(r.id, JSON.parse(r.key) as MetricKey);
+    const copies = this.db.prepare("SELECT first, last, n, kind, days, oldest, body FROM blocks WHERE kind = 'copy'").all() as ChunkRow[];
+    const update = this.db.prepare("UPDATE blocks SET kind = 'keyed', n = ?, body = ? WHERE first = ?");
+    let dropped = 0;
+    for (const c of copies) {
+      const out: { keys: MetricKey[]; tails: string[] } = { keys: [], tails: [] };
+      for (const line of c.body.toString('utf8').split('\n')) {
+        const tab = line.indexOf('\t');
+        if (tab < 0) continue;
+        const key = keys.get(Number(line.slice(0, tab)));
+        if (key === undefined) {
+          dropped++;
+          continue;
+        }
+        out.keys.push(key);
+        out.tails.push(line.slice(tab) + '\n');
+      }
+      const body = Buffer.from(JSON.stringify(out), 'utf8');
+      update.run(out.keys.length, body, c.first);
+      this.rows -= c.n - out.keys.length;
+      this.bytes += body.length - c.body.length;
+    }
+    return dropped;
+  }
+}
+
+/** Consecutive blocks of one kind, at most CHUNK_ROWS rows each (a single larger block stays whole). */
+function* chunksOf(blocks: readonly Block[]): Generator<Block[]> {
+  let part: Block[] = [];
+  let rows = 0;
+  for (const b of blocks) {
+    if (part.length > 0 && (part[0]?.kind !== b.kind || rows + b.rows > CHUNK_ROWS)) {
+      yield part;
+      part = [];
+      rows = 0;
+    }
+    part.push(b);
+    rows += b.rows;
+  }
+  if (part.length > 0) yield part;
+}
+
+/** One block of several consecutive ones of one kind; its order number is the first's. */
+function merge(part: readonly Block[]): Block {
+  const first = part[0] as Block;
+  if (part.length === 1) return first;
+  const days = [...new Set(part.flatMap((b) => b.days))];
+  const oldestLive = part.reduce((m, b) => Math.min(m, b.oldestLive), Infinity);
+  const rows = part.reduce((n, b) => n + b.rows, 0);
+  if (first.kind === 'copy') return { kind: 'copy', ord: first.ord, rows, days, oldestLive, body: Buffer.concat(part.map((b) => (b as CopyBlock).body)) };
+  const keyed = part as readonly KeyedBlock[];
+  return { kind: 'keyed', ord: first.ord, rows, days, oldestLive, keys: keyed.flatMap((b) => b.keys), tails: keyed.flatMap((b) => b.tails) };
+}
+
+function blockOf(c: ChunkRow): Block {
+  const base = { ord: c.first, rows: c.n, days: JSON.parse(c.days) as number[], oldestLive: c.oldest ?? Infinity };
+  if (c.kind === 'copy') return { kind: 'copy', ...base, body: c.body };
+  const k = JSON.parse(c.body.toString('utf8')) as { keys: MetricKey[]; tails: string[] };
+  return { kind: 'keyed', ...base, keys: k.keys, tails: k.tails };
 }

@@ -1,42 +1,5 @@
-/** Shapes shared by the historian's parts: one sample row, its options, its counters and events. */
+/** Shapes shared by the historian's parts: its options, its counters and events. */
 import type { Logger } from 'pino';
-import type { MetricTypeName } from '../payload/types.js';
-
-/**
- * One metric value ready for the database. Plain JSON (bigints as decimal strings) so the spool can
- * keep it as text and give it back unchanged.
- */
-export interface SampleRow {
-  readonly group: string;
-  readonly node: string;
-  /** '' for a node metric. */
-  readonly device: string;
-  readonly name: string;
-  readonly datatype: MetricTypeName;
-  /** The metric's properties as JSON (births carry them), else null. */
-  readonly properties: string | null;
-  /** Metric time, UTC ms since the epoch, as a decimal integer (a Sparkplug uint64). */
-  readonly ts: string;
-  /** Host receive time, UTC ms. */
-  readonly receivedAt: number;
-  /** Every number type (and DateTime, ms): the exact decimal, JS's shortest round-trip form for floats. */
-  readonly num: string | null;
-  /** String, Text, UUID. */
-  readonly text: string | null;
-  readonly bool: boolean | null;
-  /** Bytes and File, hex. */
-  readonly bytes: string | null;
-  /** Arrays, DataSet, Template: JSON with exact numbers. */
-  readonly json: string | null;
-  readonly isNull: boolean;
-  /** The metric's `Quality` property (192 good, 0 bad, 500 stale), null when it has none. */
-  readonly quality: number | null;
-  readonly historical: boolean;
-  /** The node's bdSeq (decimal), null for a birth without one. */
-  readonly bdSeq: string | null;
-  /** The message's seq, null when unknown. */
-  readonly seq: number | null;
-}
 
 export interface HistorianOptions {
   /** postgres:// URL; a password in it is used unless `password` is given. */

@@ -119,3 +119,33 @@ test('stop with a database that hangs returns within seconds; the rows left in t
   assertConsecutive(v, 'history');
   assert.equal(second.stats().spoolRows, 0);
 });
+
+test('rows spooled for a schema that is dropped and created anew before the next start land under their own metrics, not under whatever now has their old ids', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const proxy = await startTcpProxy(5432);
+  s.after(() => proxy.close());
+  const spoolDir = tempDir(s);
+  const first = new Historian({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, retentionDays: 90, batchMs: 50, batchRows: 1000, spoolDir, spoolMaxBytes: 1e8 });
+  first.start();
+  const t0 = Date.now() - 60_000;
+  first.record(event([update('A', 'Int32', 1, t0), update('B', 'Int32', 2, t0)]));
+  await waitUntil(() => first.stats().rowsWritten === 2, 30_000, 'first rows, ids known');
+  proxy.open = false;
+  proxy.dropAll();
+  // Ids known: these spool as copy text naming A and B by id.
+  first.record(event([update('A', 'Int32', 10, t0 + 1), update('B', 'Int32', 20, t0 + 1)]));
+  await waitUntil(() => first.stats().spoolRows === 2, 30_000, 'rows in the spool');
+  await first.stop();
+  await sql(`DROP SCHEMA "${schema}" CASCADE`);
+  // The new schema numbers other metrics first: B now has A's old id and A none.
+  const again = startHistorian(s, `${schema}_tmp`);
+  again.record(event([update('Z', 'Int32', 0, t0), update('B', 'Int32', 0, t0)]));
+  await waitUntil(() => again.stats().rowsWritten === 2, 30_000, 'other metrics first');
+  await sql(`ALTER SCHEMA "${schema}_tmp" RENAME TO "${schema}"`);
+  const second = startHistorian(s, schema, { spoolDir });
+  await waitUntil(() => second.stats().spoolRows === 0 && second.stats().rowsWritten === 2, 30_000, 'spool drained');
+  const rows = await sql<{ metric: string; value: string }>(`SELECT metric, value FROM "${schema}".history WHERE ts = $1 ORDER BY metric`, [new Date(t0 + 1)]);
+  assert.deepEqual(rows.map((r) => [r.metric, Number(r.value)]), [['A', 10], ['B', 20]]);
+  assert.equal(second.stats().rowsDropped, 0);
+});

@@ -1,59 +1,42 @@
-/** A host `metrics` event → sample rows with typed, exact value columns. */
-import type { MetricsEvent, MetricUpdate } from '../host/index.js';
+/**
+ * The value columns of one `samples` row as COPY text, typed and exact: built once per value on
+ * the host's message path, so without per-value objects or arrays.
+ */
+import type { MetricUpdate } from '../host/index.js';
 import type { MetricTypeName, PropertySet } from '../payload/types.js';
-import type { SampleRow } from './types.js';
+import { copyField } from './sql.js';
+
+export const NUL = '\\N';
 
 const NUMERIC_TYPES: ReadonlySet<MetricTypeName> = new Set([
   'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float', 'Double', 'DateTime',
 ]);
 const TEXT_TYPES: ReadonlySet<MetricTypeName> = new Set(['String', 'Text', 'UUID']);
 
-export function rowsOf(e: MetricsEvent, receivedAt: number): SampleRow[] {
-  const device = e.device ?? '';
-  const bdSeq = e.bdSeq === undefined ? null : String(e.bdSeq);
-  const seq = e.seq >= 0 && e.seq <= 255 ? e.seq : null;
-  const out: SampleRow[] = [];
-  for (const m of e.metrics) out.push(rowOf(e.group, e.node, device, m, receivedAt, bdSeq, seq));
-  return out;
-}
+// The columns after the one that holds the value, up to is_null, for each value column.
+const AFTER_NUM = `\t${NUL}\t${NUL}\t${NUL}\t${NUL}\tf\t`;
+const AFTER_TEXT = `\t${NUL}\t${NUL}\t${NUL}\tf\t`;
+const AFTER_BOOL = `\t${NUL}\t${NUL}\tf\t`;
+const AFTER_BYTES = `\t${NUL}\tf\t`;
+const AFTER_JSON = '\tf\t';
+const ALL_NULL = `${NUL}\t${NUL}\t${NUL}\t${NUL}\t${NUL}\tt\t`;
 
-/** One object literal of a fixed shape (no spreads): this runs once per value on the host's message path. */
-function rowOf(group: string, node: string, device: string, m: MetricUpdate, receivedAt: number, bdSeq: string | null, seq: number | null): SampleRow {
+/**
+ * value_num, value_text, value_bool, value_bytes, value_json, is_null, quality, is_historical,
+ * tab-separated. A null value (is_null) leaves every value column null.
+ */
+export function valueFields(m: MetricUpdate): string {
   const v = m.value;
-  let num: string | null = null;
-  let text: string | null = null;
-  let bool: boolean | null = null;
-  let bytes: string | null = null;
-  let json: string | null = null;
-  // A null value (is_null) leaves every value column null.
-  if (v !== null) {
-    if (NUMERIC_TYPES.has(m.type) && (typeof v === 'number' || typeof v === 'bigint')) num = numericText(v);
-    else if (TEXT_TYPES.has(m.type) && typeof v === 'string') text = v;
-    else if (m.type === 'Boolean' && typeof v === 'boolean') bool = v;
-    else if (v instanceof Uint8Array) bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-    else json = exactJson(v);
-  }
+  let head: string;
+  if (v === null) head = ALL_NULL;
+  else if (NUMERIC_TYPES.has(m.type) && (typeof v === 'number' || typeof v === 'bigint')) head = numericText(v) + AFTER_NUM;
+  else if (TEXT_TYPES.has(m.type) && typeof v === 'string') head = NUL + '\t' + copyField(v) + AFTER_TEXT;
+  else if (m.type === 'Boolean' && typeof v === 'boolean') head = (v ? `${NUL}\t${NUL}\tt` : `${NUL}\t${NUL}\tf`) + AFTER_BOOL;
+  else if (v instanceof Uint8Array) head = `${NUL}\t${NUL}\t${NUL}\t\\\\x` + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') + AFTER_BYTES;
+  else head = `${NUL}\t${NUL}\t${NUL}\t${NUL}\t` + copyField(exactJson(v)) + AFTER_JSON;
   const props = m.properties;
-  return {
-    group,
-    node,
-    device,
-    name: m.name,
-    datatype: m.type,
-    properties: props === undefined ? null : exactJson(props),
-    ts: String(m.timestamp),
-    receivedAt,
-    num,
-    text,
-    bool,
-    bytes,
-    json,
-    isNull: v === null,
-    quality: props === undefined ? null : qualityOf(props),
-    historical: m.isHistorical,
-    bdSeq,
-    seq,
-  };
+  const quality = props === undefined ? null : qualityOf(props);
+  return head + (quality === null ? NUL : String(quality)) + (m.isHistorical ? '\tt' : '\tf');
 }
 
 /**
