@@ -89,6 +89,12 @@ export const hostSchema = z.strictObject({
       mqtt: mqttSchema.optional(),
       /** Upper bound on mirror publishes; over it, changes are coalesced per topic (the latest value wins). */
       maxPerSecond: z.number().positive().max(1_000_000).default(1000),
+      /**
+       * After an edge node's birth, how long (ms) its devices have to DBIRTH before the retained topics
+       * of an earlier run that none of its metrics has are cleared. Default 30000, applied by the
+       * mirror (from-config.ts); at most a day.
+       */
+      leftoverGraceMs: z.int().min(0).max(86_400_000).optional(),
     })
     .optional(),
 

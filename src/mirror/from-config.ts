@@ -18,6 +18,6 @@ export function createMirror(config: HostConfig, host: MirrorHost, logger?: Logg
   // A persistent session: its CONNACK's session-present flag says whether the broker kept its retained state.
   const transport = new MqttSession({ ...options, cleanSession: false });
   const scanLeftovers = (): Promise<Map<string, Uint8Array>> => scanRetained(options, m.prefix, logger);
-  mirror = new Mirror({ host, transport, prefix: m.prefix, maxPerSecond: m.maxPerSecond, logger, scanLeftovers });
+  mirror = new Mirror({ host, transport, prefix: m.prefix, maxPerSecond: m.maxPerSecond, leftoverGraceMs: m.leftoverGraceMs, logger, scanLeftovers });
   return mirror;
 }

@@ -50,11 +50,8 @@ export function scanRetained(options: MqttSessionOptions, prefix: string, log: L
   });
 }
 
-/**
- * The payload with quality "stale", or undefined when it is not a mirror payload saying "good"
- * (someone else's message, or already stale or offline).
- */
-export function staleCopy(payload: Uint8Array): string | undefined {
+/** The fields of a mirror payload (format.ts), or undefined when it is someone else's message. */
+function mirrorFields(payload: Uint8Array): Record<string, unknown> | undefined {
   let p: unknown;
   try {
     p = JSON.parse(Buffer.from(payload).toString('utf8'));
@@ -63,7 +60,23 @@ export function staleCopy(payload: Uint8Array): string | undefined {
   }
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined;
   const r = p as Record<string, unknown>;
-  if (r['quality'] !== 'good' || typeof r['datatype'] !== 'string' || !('value' in r) || !('timestamp' in r)) return undefined;
+  const quality = r['quality'];
+  if ((quality !== 'good' && quality !== 'offline' && quality !== 'stale') || typeof r['datatype'] !== 'string' || !('value' in r) || !('timestamp' in r)) return undefined;
+  return r;
+}
+
+/** Whether a retained message is one the mirror wrote (any quality): only those are ever cleared. */
+export function isMirrorPayload(payload: Uint8Array): boolean {
+  return mirrorFields(payload) !== undefined;
+}
+
+/**
+ * The payload with quality "stale", or undefined when it is not a mirror payload saying "good"
+ * (someone else's message, or already stale or offline).
+ */
+export function staleCopy(payload: Uint8Array): string | undefined {
+  const r = mirrorFields(payload);
+  if (r?.['quality'] !== 'good') return undefined;
   // Values are re-serialised as read: 64-bit integers are strings in a mirror payload, so nothing loses precision.
   return JSON.stringify({ value: r['value'], timestamp: r['timestamp'], datatype: r['datatype'], quality: 'stale' });
 }

@@ -13,8 +13,9 @@ import { ErrorCodes, SparkplugError } from '../errors.js';
 import type { HostApplication, HostState, MetricOwnerView, MetricUpdate } from '../host/index.js';
 import type { ConnectInfo } from '../transport/index.js';
 import { metricPayload, metricTopic, type MirrorQuality } from './format.js';
-import { staleCopy } from './leftovers.js';
+import { isMirrorPayload, staleCopy } from './leftovers.js';
 import { RetainedPublisher, type MirrorTransport, type PublisherCounters } from './publisher.js';
+import { LeftoverSweep } from './sweep.js';
 
 /** MQTT's limit on a topic name (a two-byte length). */
 const MAX_TOPIC_BYTES = 65_535;
@@ -35,6 +36,11 @@ export interface MirrorOptions {
    * left saying "good", for metrics the host has not heard of since, are republished as stale.
    */
   readonly scanLeftovers?: (() => Promise<Map<string, Uint8Array>>) | undefined;
+  /**
+   * How long after a node's birth its leftovers that no metric of the node or its devices has are
+   * cleared (sweep.ts): time for its devices to DBIRTH. Default 30000.
+   */
+  readonly leftoverGraceMs?: number | undefined;
 }
 
 export interface MirrorCounters extends PublisherCounters {
@@ -44,6 +50,8 @@ export interface MirrorCounters extends PublisherCounters {
   republishes: number;
   /** Retained values of an earlier run, for metrics not (yet) in the model, republished as stale. */
   leftovers: number;
+  /** Leftover topics cleared: their node birthed again and, after the grace, no metric has them. */
+  leftoversCleared: number;
 }
 
 /** The metrics of one node or device: name → topic (built once; '' for a metric whose topic another owner has). */
@@ -54,6 +62,7 @@ interface Owner {
 
 export class Mirror {
   private readonly publisher: RetainedPublisher;
+  private readonly sweep: LeftoverSweep;
   private readonly owners = new Map<string, Owner>();
   /** Node key → its devices seen, so a node's birth or death re-reads them without a walk of the model. */
   private readonly devicesOf = new Map<string, Set<string>>();
@@ -71,6 +80,14 @@ export class Mirror {
   constructor(private readonly o: MirrorOptions) {
     this.log = o.logger?.child({ component: 'mirror' });
     this.publisher = new RetainedPublisher(o.transport, o.maxPerSecond);
+    this.sweep = new LeftoverSweep({
+      host: o.host,
+      prefix: o.prefix,
+      graceMs: o.leftoverGraceMs ?? 30_000,
+      devicesOf: (group, node) => this.devicesOf.get(`${group}/${node}`) ?? [],
+      clear: (topic) => this.publisher.clearRetained(topic),
+      logger: this.log,
+    });
   }
 
   /** The status topic: the prefix itself, retained `{"online":…,"timestamp":…}`; offline as the session's Will. */
@@ -83,7 +100,12 @@ export class Mirror {
   }
 
   get counters(): Readonly<MirrorCounters> {
-    return { ...this.publisher.counters, conflicts: this.conflicts, republishes: this.republishes, leftovers: this.leftovers };
+    return { ...this.publisher.counters, conflicts: this.conflicts, republishes: this.republishes, leftovers: this.leftovers, leftoversCleared: this.sweep.cleared };
+  }
+
+  /** Leftover topics of an earlier run waiting for their node's birth (and grace) to be cleared or claimed. */
+  get leftoversPending(): number {
+    return this.sweep.pending;
   }
 
   /** Topics waiting to be published or awaiting their PUBACK. */
@@ -106,7 +128,10 @@ export class Mirror {
     );
     this.offHost.push(
       h.on('metrics', (m) => this.onMetrics(m.group, m.node, m.device, m.metrics)),
-      h.on('nodeBirth', (n) => this.syncNode(n.group, n.node)),
+      h.on('nodeBirth', (n) => {
+        this.syncNode(n.group, n.node);
+        this.sweep.nodeBorn(n.group, n.node);
+      }),
       h.on('nodeDeath', (n) => this.syncNode(n.group, n.node)),
       h.on('deviceBirth', (d) => this.syncOwner(d.group, d.node, d.device)),
       h.on('deviceDeath', (d) => this.syncOwner(d.group, d.node, d.device)),
@@ -121,6 +146,7 @@ export class Mirror {
     if (!this.started) return;
     this.started = false;
     for (const f of this.offHost.splice(0)) f();
+    this.sweep.close();
     // Nobody keeps these values current from now on: they say so.
     for (const v of this.o.host.metricOwners()) this.sync(v, v.online ? 'stale' : 'offline');
     if (this.o.transport.isConnected()) {
@@ -149,16 +175,22 @@ export class Mirror {
     }
   }
 
-  /** Leftovers nobody owns (no metric of the model has the topic) say stale from now on. */
+  /**
+   * Leftovers nobody owns (no metric of the model has the topic) say stale from now on, and are
+   * cleared once their node has birthed again without them (sweep.ts).
+   */
   private markLeftovers(found: Map<string, Uint8Array>): void {
     if (!this.started) return;
+    const unowned: string[] = [];
     for (const [topic, payload] of found) {
-      if (topic === this.statusTopic || this.topicOwner.has(topic) || this.publisher.has(topic)) continue;
+      if (topic === this.statusTopic || this.topicOwner.has(topic) || this.publisher.has(topic) || !isMirrorPayload(payload)) continue;
+      unowned.push(topic);
       const stale = staleCopy(payload);
       if (stale === undefined) continue;
       this.leftovers++;
       this.publisher.set(topic, stale);
     }
+    this.sweep.add(unowned);
     if (this.leftovers > 0) this.log?.info({ leftovers: this.leftovers }, 'mirror: values of an earlier run not (yet) in the model marked stale');
   }
 

@@ -95,6 +95,14 @@ export class RetainedPublisher {
     }
   }
 
+  /** Clears `topic` also when this publisher never sent it: a retained message of an earlier run. */
+  clearRetained(topic: string): void {
+    if (this.entries.has(topic)) return this.set(topic, '');
+    this.entries.set(topic, { desired: '', sent: undefined, inFlight: false });
+    this.queue.add(topic);
+    this.schedule();
+  }
+
   /** Starts (again) sending: the link is up. `brokerLostState`: every value must go out again. */
   resume(brokerLostState: boolean): void {
     this.active = true;

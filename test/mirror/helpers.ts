@@ -15,6 +15,8 @@ export interface MirrorYaml {
   readonly maxPerSecond?: number;
   /** The mirror's own broker; the host's when absent. */
   readonly mirrorServer?: string;
+  /** mirror.leftoverGraceMs; the default (30 s) when absent. */
+  readonly leftoverGraceMs?: number;
 }
 
 export const PREFIX = 'plain/v1';
@@ -24,6 +26,7 @@ export async function startHostWithMirror(s: Scope, server: string, o: MirrorYam
     'mirror:',
     `  prefix: ${o.prefix ?? PREFIX}`,
     `  maxPerSecond: ${o.maxPerSecond ?? 1000}`,
+    ...(o.leftoverGraceMs === undefined ? [] : [`  leftoverGraceMs: ${o.leftoverGraceMs}`]),
     ...(o.mirrorServer === undefined
       ? []
       : ['  mqtt:', `    servers: [${JSON.stringify(o.mirrorServer)}]`, '    keepaliveSec: 5', '    backoff: { initialMs: 100, maxMs: 500 }']),

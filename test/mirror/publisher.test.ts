@@ -96,4 +96,25 @@ describe('retained publisher', () => {
     assert.equal(await p.drained(1000), true);
     p.close();
   });
+
+  it('clearRetained sends an empty retained message for a topic never sent (a leftover), once; a value set meanwhile replaces it', async () => {
+    const t = new HeldAcks();
+    const p = new RetainedPublisher(t, 1000);
+    p.resume(false);
+    p.clearRetained('old');
+    await waitUntil(() => t.sent.length === 1, 1000, 'clear');
+    assert.deepEqual([t.sent[0]?.topic, t.sent[0]?.payload, t.sent[0]?.opts], ['old', '', { qos: 1, retain: true }]);
+    t.sent[0]?.ack();
+    await waitUntil(() => p.pending === 0, 1000, 'ack');
+    assert.equal(p.topics, 0, 'a clear leaves nothing behind');
+    assert.equal(p.counters.cleared, 1);
+    // Claimed before the clear went out: only the value is sent.
+    p.pause();
+    p.clearRetained('again');
+    p.set('again', '7');
+    p.resume(false);
+    await waitUntil(() => t.sent.length === 2, 1000, 'value');
+    assert.deepEqual([t.sent[1]?.topic, t.sent[1]?.payload], ['again', '7']);
+    p.close();
+  });
 });
