@@ -91,10 +91,9 @@ export const hostSchema = z.strictObject({
       maxPerSecond: z.number().positive().max(1_000_000).default(1000),
       /**
        * After an edge node's birth, how long (ms) its devices have to DBIRTH before the retained topics
-       * of an earlier run that none of its metrics has are cleared. Default 30000, applied by the
-       * mirror (from-config.ts); at most a day.
+       * of an earlier run that none of its metrics has are cleared. At most a day.
        */
-      leftoverGraceMs: z.int().min(0).max(86_400_000).optional(),
+      leftoverGraceMs: z.int().min(0).max(86_400_000).default(30_000),
     })
     .optional(),
 

@@ -60,7 +60,7 @@ describe('host config', () => {
     const base = 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\n';
     assert.equal((await parse(base)).mirror, undefined);
     const c = await parse(`${base}mirror: { prefix: plant/values }\n`);
-    assert.deepEqual(c.mirror, { prefix: 'plant/values', maxPerSecond: 1000 });
+    assert.deepEqual(c.mirror, { prefix: 'plant/values', maxPerSecond: 1000, leftoverGraceMs: 30000 });
     const own = await parse(`${base}mirror: { prefix: p, maxPerSecond: 5, mqtt: { servers: ["mqtt://other:1884"], clientId: m1 } }\n`);
     assert.equal(own.mirror?.maxPerSecond, 5);
     assert.deepEqual(own.mirror.mqtt?.servers, ['mqtt://other:1884']);

@@ -1,4 +1,4 @@
-/** mirror.leftoverGraceMs in the host config: optional (the mirror's default applies), a whole number of ms up to a day. */
+/** mirror.leftoverGraceMs in the host config: default 30000, a whole number of ms up to a day. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHostConfig } from '../../src/config/index.js';
@@ -7,8 +7,8 @@ import { configError } from '../config/helpers.js';
 const base = 'mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\n';
 const parse = (mirror: string) => parseHostConfig(`${base}mirror: { prefix: p${mirror} }\n`, {}, 'host.yaml', '/cfg');
 
-test('mirror.leftoverGraceMs: absent leaves the default to the mirror; 0 and a day are taken', async () => {
-  assert.equal((await parse('')).mirror?.leftoverGraceMs, undefined);
+test('mirror.leftoverGraceMs: absent is 30000; 0 and a day are taken', async () => {
+  assert.equal((await parse('')).mirror?.leftoverGraceMs, 30_000);
   assert.equal((await parse(', leftoverGraceMs: 0')).mirror?.leftoverGraceMs, 0);
   assert.equal((await parse(', leftoverGraceMs: 86400000')).mirror?.leftoverGraceMs, 86_400_000);
 });
