@@ -24,7 +24,7 @@ const REJECT_LOG_PER_MINUTE = 20;
 /**
  * Under load a batch takes up to this many times batchRows: one COPY and one commit for more rows
  * is what keeps PostgreSQL ahead of the data. Memory holds up to MEMORY_BATCHES × that before rows
- * go to the spool (at defaults 640,000 rows, about 200 MB): a database a few seconds behind is
+ * go to the spool (at defaults 640,000 rows, about 55 MB of COPY text off the heap): a database a few seconds behind is
  * caught up from memory, without the disk round trip that costs the host more than the write.
  */
 const MAX_BATCH_FACTOR = 8;
