@@ -26,11 +26,8 @@ FROM toolchain AS deps
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim AS runtime
-# A 64 MB young generation: a host with a historian keeps each value until its batch commits, and
-# with the default 16 MB those values were promoted and half its CPU went to the GC (README: Historian).
 ENV NODE_ENV=production \
-    SPARKSTATE_HEALTH_PORT=8080 \
-    NODE_OPTIONS=--max-semi-space-size=64
+    SPARKSTATE_HEALTH_PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
