@@ -12,10 +12,11 @@
  *  - CPU of the host, edge, broker, this process (the subscriber) and the machine, from /proc.
  * Then the edge stops (NDEATH: the mirror republishes every value as offline) and, once the mirror
  * is drained, the subscriber's last payload of every metric is compared with GET /api/state.
- * There is no Tahu baseline: Eclipse Tahu has no retained mirror.
+ * There is no Tahu baseline: Eclipse Tahu has no retained mirror. The baseline is the broker's
+ * ceiling for the same messages: plain MQTT.js publishing them (mirror-cli-plain.ts), first.
  *
  *   npm run bench -- mirror
- *   env: MIRROR_CLI_RUN_MS=10000 MIRROR_CLI_WARMUP_MS=5000 MIRROR_CLI_ONLY=fixed10k,fixed20k,fixed50k,fixed100k
+ *   env: MIRROR_CLI_RUN_MS=10000 MIRROR_CLI_WARMUP_MS=5000 MIRROR_CLI_ONLY=ceiling,fixed10k,fixed20k,fixed50k,fixed100k
  *        MIRROR_CLI_CPU_PROF=<dir> (profiles the host: node --cpu-prof)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +36,9 @@ import { mirrorEdgeConfig, mirrorHostConfig } from './mirror-cli-workload.js';
 import { envInt, fmt, printTable } from './report.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const PLAIN = fileURLToPath(new URL('./mirror-cli-plain.js', import.meta.url));
+/** The mirror's bound on publishes awaiting their PUBACK (src/mirror/publisher.ts), which the ceiling keeps too. */
+const MIRROR_IN_FLIGHT = 256;
 
 interface Workload {
   readonly key: string;
@@ -74,17 +78,37 @@ interface Figures {
   readonly check: CheckResult;
 }
 
-const hosts = new Set<ChildProcess>();
+const children = new Set<ChildProcess>();
 // withBroker kills only its own forked children; a host left running would hold its port.
 process.on('exit', () => {
-  for (const h of hosts) h.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
 });
 
-function startHost(configFile: string, execArgv: readonly string[]): ChildProcess {
-  const proc = spawn(process.execPath, [...execArgv, MAIN, 'host', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  hosts.add(proc);
-  proc.once('exit', () => hosts.delete(proc));
+function startNode(args: readonly string[]): ChildProcess {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
   return proc;
+}
+
+/**
+ * Starts a CPU window over `pids`; the function returned ends it: % of one core per pid, of this
+ * process (the subscriber) as `watcher`, and of all cores as `machine`.
+ */
+function cpuWindow<K extends string>(pids: Record<K, number>): () => Record<K | 'watcher' | 'machine', number> {
+  const keys = Object.keys(pids) as K[];
+  const before = keys.map((k) => cpuMs(pids[k]));
+  const self = process.cpuUsage();
+  const machine = machineCpuMs();
+  const t0 = performance.now();
+  return () => {
+    const ms = performance.now() - t0;
+    const used = process.cpuUsage(self);
+    const m = machineCpuMs();
+    const out = { watcher: (100 * (used.user + used.system)) / 1000 / ms, machine: (100 * (m.busy - machine.busy)) / (m.total - machine.total) } as Record<K | 'watcher' | 'machine', number>;
+    keys.forEach((k, i) => (out[k] = (100 * (cpuMs(pids[k]) - (before[i] ?? 0))) / ms));
+    return out;
+  };
 }
 
 /** A probe of `proc`: false while it is not listening yet; throws once it has exited. */
@@ -124,15 +148,14 @@ async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: numb
   writeFileSync(edgeFile, mirrorEdgeConfig(broker.url, node, w.layout, w.scanIntervalMs, Number(new URL(edgeHttp).port), join(dir, `${w.key}-edge-store`)));
   const watcher = await MirrorWatcher.connect(broker.url, prefix);
   const prof = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=host-${w.key}.cpuprofile`];
-  const host = startHost(hostFile, prof);
+  const host = startNode([...prof, MAIN, 'host', '--config', hostFile]);
   let edge: ChildProcess | undefined;
   try {
     await waitUntil(probe(host, async () => (await fetch(`${hostHttp}/healthz`)).ok), 30_000, 'the host online', 100);
     edge = startCli(edgeFile, []);
     await waitUntil(() => watcher.received() > 0, 60_000, 'the first mirrored values', 100);
     await sleep(warmupMs);
-    const pids = { host: host.pid ?? 0, edge: edge.pid ?? 0, broker: broker.pid() ?? 0 };
-    const c0 = { host: cpuMs(pids.host), edge: cpuMs(pids.edge), broker: cpuMs(pids.broker), watcher: process.cpuUsage(), machine: machineCpuMs() };
+    const cpu = cpuWindow({ host: host.pid ?? 0, edge: edge.pid ?? 0, broker: broker.pid() ?? 0 });
     const t0 = performance.now();
     const r0 = watcher.received();
     const [h0, e0] = await Promise.all([scrape(hostHttp), scrape(edgeHttp)]);
@@ -140,21 +163,19 @@ async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: numb
     const t1 = performance.now();
     const r1 = watcher.received();
     const [h1, e1] = await Promise.all([scrape(hostHttp), scrape(edgeHttp)]);
-    const c1 = { host: cpuMs(pids.host), edge: cpuMs(pids.edge), broker: cpuMs(pids.broker), watcher: process.cpuUsage(c0.watcher), machine: machineCpuMs() };
-    const ms = t1 - t0;
-    const pct = (a: number, b: number): number => (100 * (b - a)) / ms;
+    const pct = cpu();
     const hostRate = (name: string): number => ((h1.value(name) - h0.value(name)) * 1000) / (h1.at - h0.at);
     const measured = {
       offered: ((e1.value('sparkstate_edge_metrics_published_total') - e0.value('sparkstate_edge_metrics_published_total')) * 1000) / (e1.at - e0.at),
-      mirrored: ((r1 - r0) * 1000) / ms,
+      mirrored: ((r1 - r0) * 1000) / (t1 - t0),
       acked: hostRate('sparkstate_mirror_published_total'),
       coalesced: hostRate('sparkstate_mirror_coalesced_total'),
       pendingEnd: h1.value('sparkstate_mirror_pending'),
-      hostPct: pct(c0.host, c1.host),
-      edgePct: pct(c0.edge, c1.edge),
-      brokerPct: pct(c0.broker, c1.broker),
-      watcherPct: (100 * (c1.watcher.user + c1.watcher.system)) / 1000 / ms,
-      machinePct: (100 * (c1.machine.busy - c0.machine.busy)) / (c1.machine.total - c0.machine.total),
+      hostPct: pct.host,
+      edgePct: pct.edge,
+      brokerPct: pct.broker,
+      watcherPct: pct.watcher,
+      machinePct: pct.machine,
     };
     // The end check: after the NDEATH nothing changes, and every value must end up `offline`.
     const stopped = performance.now();
@@ -172,12 +193,43 @@ async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: numb
   }
 }
 
+interface Ceiling {
+  readonly topics: number;
+  /** Retained publishes/s the subscriber got. */
+  readonly rate: number;
+  readonly publisherPct: number;
+  readonly brokerPct: number;
+  readonly watcherPct: number;
+  readonly machinePct: number;
+}
+
+/** The plain MQTT.js publisher (mirror-cli-plain.ts) on `topics` topics, saturating, same subscriber. */
+async function runCeiling(broker: Broker, topics: number, runMs: number, warmupMs: number): Promise<Ceiling> {
+  const prefix = 'bench/plain';
+  const watcher = await MirrorWatcher.connect(broker.url, prefix);
+  const proc = startNode([PLAIN, JSON.stringify({ url: broker.url, prefix, topics, inFlight: MIRROR_IN_FLIGHT })]);
+  try {
+    await waitUntil(() => watcher.received() > 0, 30_000, "the plain publisher's first messages", 100);
+    await sleep(warmupMs);
+    const cpu = cpuWindow({ publisher: proc.pid ?? 0, broker: broker.pid() ?? 0 });
+    const t0 = performance.now();
+    const r0 = watcher.received();
+    await sleep(runMs);
+    const rate = ((watcher.received() - r0) * 1000) / (performance.now() - t0);
+    const pct = cpu();
+    return { topics, rate, publisherPct: pct.publisher, brokerPct: pct.broker, watcherPct: pct.watcher, machinePct: pct.machine };
+  } finally {
+    await stop(proc);
+    await watcher.close();
+  }
+}
+
 function checkCell(c: CheckResult): string {
   if (c.missing === 0 && c.differ === 0) return `all ${c.metrics} equal`;
   return `${c.missing} missing, ${c.differ} differ of ${c.metrics}`;
 }
 
-function report(results: readonly [Workload, Figures][]): void {
+function report(results: readonly [Workload, Figures][], ceiling: Ceiling | undefined): void {
   const rows = [['workload (nominal)', 'offered/s', 'mirrored/s', 'mirrored/offered', 'acked/s', 'coalesced/s', 'pending', 'host %', 'edge %', 'broker %', 'subscriber %', 'machine %', 'last values vs /api/state']];
   for (const [w, f] of results) {
     rows.push([
@@ -196,9 +248,14 @@ function report(results: readonly [Workload, Figures][]): void {
       checkCell(f.check),
     ]);
   }
+  if (ceiling !== undefined) {
+    const c = ceiling;
+    rows.push([`plain MQTT.js ceiling (${fmt(c.topics)} topics, saturating)`, '–', fmt(c.rate), '–', '–', '–', '–', '–', `${c.publisherPct.toFixed(0)} (publisher)`, c.brokerPct.toFixed(0), c.watcherPct.toFixed(0), c.machinePct.toFixed(0), '–']);
+  }
   printTable(rows, 1);
   process.stdout.write(
-    'offered: the edge\'s published metrics (all changes); mirrored: messages the subscriber got; acked: PUBACKs the mirror got; ' +
+    'ceiling: plain MQTT.js, retained QoS 1 JSON, ' + String(MIRROR_IN_FLIGHT) + ' awaiting PUBACK like the mirror, as fast as the broker acknowledges. ' +
+      'offered: the edge\'s published metrics (all changes); mirrored: messages the subscriber got; acked: PUBACKs the mirror got; ' +
       'pending: mirror topics waiting or in flight at the window\'s end. CPU: % of one core (2 cores shared by all); machine: % of both. ' +
       'No Tahu baseline: Eclipse Tahu has no retained mirror.\n',
   );
@@ -213,9 +270,14 @@ export async function runMirrorCliBench(): Promise<void> {
   const profDir = profEnv === undefined ? undefined : resolve(profEnv);
   if (profDir !== undefined) mkdirSync(profDir, { recursive: true });
   process.stdout.write(`CLI host + mirror ← CLI edge through Mosquitto → MQTT.js subscriber, ${runMs} ms windows after ${warmupMs} ms warm-up\n`);
-  const results = await withBroker(async (broker) => {
+  const [results, ceiling] = await withBroker(async (broker) => {
     const dir = mkdtempSync(join(tmpdir(), 'sparkstate-mirror-cli-bench-'));
     try {
+      let ceiling: Ceiling | undefined;
+      if (only === undefined || only.includes('ceiling')) {
+        ceiling = await runCeiling(broker, layout.devices * layout.metricsPerDevice, runMs, warmupMs);
+        process.stdout.write(`  ceiling: plain MQTT.js ${fmt(ceiling.rate)} retained publishes/s\n`);
+      }
       const out: [Workload, Figures][] = [];
       for (const w of WORKLOADS.filter((x) => (only === undefined ? x.optIn !== true : only.includes(x.key)))) {
         const f = await runWorkload(w, broker, dir, runMs, warmupMs, profDir);
@@ -225,11 +287,11 @@ export async function runMirrorCliBench(): Promise<void> {
         );
         out.push([w, f]);
       }
-      return out;
+      return [out, ceiling] as const;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  report(results);
+  report(results, ceiling);
   if (profDir !== undefined) process.stdout.write(`host profiles in ${profDir}: node build/bench/edge-profile.js <file>\n`);
 }
