@@ -230,13 +230,14 @@ function checkCell(c: CheckResult): string {
 }
 
 function report(results: readonly [Workload, Figures][], ceiling: Ceiling | undefined): void {
-  const rows = [['workload (nominal)', 'offered/s', 'mirrored/s', 'mirrored/offered', 'acked/s', 'coalesced/s', 'pending', 'host %', 'edge %', 'broker %', 'subscriber %', 'machine %', 'last values vs /api/state']];
+  const rows = [['workload (nominal)', 'offered/s', 'mirrored/s', 'mirrored/offered', 'of ceiling', 'acked/s', 'coalesced/s', 'pending', 'host %', 'edge %', 'broker %', 'subscriber %', 'machine %', 'last values vs /api/state']];
   for (const [w, f] of results) {
     rows.push([
       w.label,
       fmt(f.offered),
       fmt(f.mirrored),
       `${((100 * f.mirrored) / f.offered).toFixed(0)} %`,
+      ceiling === undefined ? '–' : `${((100 * f.mirrored) / ceiling.rate).toFixed(0)} %`,
       fmt(f.acked),
       fmt(f.coalesced),
       String(f.pendingEnd),
@@ -250,7 +251,7 @@ function report(results: readonly [Workload, Figures][], ceiling: Ceiling | unde
   }
   if (ceiling !== undefined) {
     const c = ceiling;
-    rows.push([`plain MQTT.js ceiling (${fmt(c.topics)} topics, saturating)`, '–', fmt(c.rate), '–', '–', '–', '–', '–', `${c.publisherPct.toFixed(0)} (publisher)`, c.brokerPct.toFixed(0), c.watcherPct.toFixed(0), c.machinePct.toFixed(0), '–']);
+    rows.push([`plain MQTT.js ceiling (${fmt(c.topics)} topics, saturating)`, '–', fmt(c.rate), '–', '–', '–', '–', '–', '–', `${c.publisherPct.toFixed(0)} (publisher)`, c.brokerPct.toFixed(0), c.watcherPct.toFixed(0), c.machinePct.toFixed(0), '–']);
   }
   printTable(rows, 1);
   process.stdout.write(
