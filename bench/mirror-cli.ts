@@ -3,8 +3,8 @@
  * `sparkstate host --config` with a `mirror:` section (rate limit out of the way) and
  * `sparkstate edge --config` with simulated devices of mixed datatypes whose every value changes on
  * every scan (mirror-cli-workload.ts), each its own process, through a private Mosquitto; a plain
- * MQTT.js subscriber to `<prefix>/#` in this process (mirror-cli-watch.ts). Per workload, after a
- * warm-up, over a window:
+ * MQTT.js subscriber to `<prefix>/#` in this process (mirror-cli-watch.ts). Per workload and run
+ * (runs interleaved, figures medians), after a warm-up, over a window:
  *  - offered changes/s: `sparkstate_edge_metrics_published_total` on the edge's /metrics (every
  *    published metric is a change: report by exception);
  *  - mirrored/s: mirror messages the subscriber received; acked/s: the host's
@@ -13,10 +13,10 @@
  * Then the edge stops (NDEATH: the mirror republishes every value as offline) and, once the mirror
  * is drained, the subscriber's last payload of every metric is compared with GET /api/state.
  * There is no Tahu baseline: Eclipse Tahu has no retained mirror. The baseline is the broker's
- * ceiling for the same messages: plain MQTT.js publishing them (mirror-cli-plain.ts), first.
+ * ceiling for the same messages: plain MQTT.js publishing them (mirror-cli-plain.ts), first in each run.
  *
  *   npm run bench -- mirror
- *   env: MIRROR_CLI_RUN_MS=10000 MIRROR_CLI_WARMUP_MS=5000 MIRROR_CLI_ONLY=ceiling,fixed10k,fixed20k,fixed50k,fixed100k
+ *   env: MIRROR_CLI_RUNS=3 MIRROR_CLI_RUN_MS=10000 MIRROR_CLI_WARMUP_MS=5000 MIRROR_CLI_ONLY=ceiling,fixed10k,fixed20k,fixed50k,fixed100k
  *        MIRROR_CLI_CPU_PROF=<dir> (profiles the host: node --cpu-prof)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,7 @@ import { withBroker } from './edge-proc.js';
 import { cpuMs, machineCpuMs, scrape } from './historian-cli-proc.js';
 import { MirrorWatcher, type CheckResult } from './mirror-cli-watch.js';
 import { mirrorEdgeConfig, mirrorHostConfig } from './mirror-cli-workload.js';
-import { envInt, fmt, printTable } from './report.js';
+import { envInt, fmt, median, printTable } from './report.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const PLAIN = fileURLToPath(new URL('./mirror-cli-plain.js', import.meta.url));
@@ -76,6 +76,13 @@ interface Figures {
   /** From the edge's stop to the mirror drained and the subscriber quiet. */
   readonly drainMs: number;
   readonly check: CheckResult;
+}
+
+interface Settings {
+  readonly runs: number;
+  readonly runMs: number;
+  readonly warmupMs: number;
+  readonly profDir: string | undefined;
 }
 
 const children = new Set<ChildProcess>();
@@ -137,29 +144,31 @@ async function quiet(watcher: MirrorWatcher, quietMs: number): Promise<void> {
   }
 }
 
-async function runWorkload(w: Workload, broker: Broker, dir: string, runMs: number, warmupMs: number, profDir: string | undefined): Promise<Figures> {
-  const prefix = `bench/${w.key}`;
-  const node = `MIRROR-${w.key}`;
+async function runWorkload(w: Workload, run: number, broker: Broker, dir: string, s: Settings): Promise<Figures> {
+  // Its own prefix, host id and node per run: nothing retained or kept in a session by an earlier one.
+  const id = `${w.key}-${run}`;
+  const prefix = `bench/${id}`;
+  const node = `MIRROR-${id}`;
   const hostHttp = `http://127.0.0.1:${await freePort()}`;
   const edgeHttp = `http://127.0.0.1:${await freePort()}`;
-  const hostFile = join(dir, `${w.key}-host.yaml`);
-  writeFileSync(hostFile, mirrorHostConfig(broker.url, `bench-mirror-${w.key}`, prefix, Number(new URL(hostHttp).port), join(dir, `${w.key}-host-store`)));
-  const edgeFile = join(dir, `${w.key}-edge.yaml`);
-  writeFileSync(edgeFile, mirrorEdgeConfig(broker.url, node, w.layout, w.scanIntervalMs, Number(new URL(edgeHttp).port), join(dir, `${w.key}-edge-store`)));
+  const hostFile = join(dir, `${id}-host.yaml`);
+  writeFileSync(hostFile, mirrorHostConfig(broker.url, `bench-mirror-${id}`, prefix, Number(new URL(hostHttp).port), join(dir, `${id}-host-store`)));
+  const edgeFile = join(dir, `${id}-edge.yaml`);
+  writeFileSync(edgeFile, mirrorEdgeConfig(broker.url, node, w.layout, w.scanIntervalMs, Number(new URL(edgeHttp).port), join(dir, `${id}-edge-store`)));
   const watcher = await MirrorWatcher.connect(broker.url, prefix);
-  const prof = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=host-${w.key}.cpuprofile`];
+  const prof = s.profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${s.profDir}`, `--cpu-prof-name=host-${id}.cpuprofile`];
   const host = startNode([...prof, MAIN, 'host', '--config', hostFile]);
   let edge: ChildProcess | undefined;
   try {
     await waitUntil(probe(host, async () => (await fetch(`${hostHttp}/healthz`)).ok), 30_000, 'the host online', 100);
     edge = startCli(edgeFile, []);
     await waitUntil(() => watcher.received() > 0, 60_000, 'the first mirrored values', 100);
-    await sleep(warmupMs);
+    await sleep(s.warmupMs);
     const cpu = cpuWindow({ host: host.pid ?? 0, edge: edge.pid ?? 0, broker: broker.pid() ?? 0 });
     const t0 = performance.now();
     const r0 = watcher.received();
     const [h0, e0] = await Promise.all([scrape(hostHttp), scrape(edgeHttp)]);
-    await sleep(runMs);
+    await sleep(s.runMs);
     const t1 = performance.now();
     const r1 = watcher.received();
     const [h1, e1] = await Promise.all([scrape(hostHttp), scrape(edgeHttp)]);
@@ -204,17 +213,17 @@ interface Ceiling {
 }
 
 /** The plain MQTT.js publisher (mirror-cli-plain.ts) on `topics` topics, saturating, same subscriber. */
-async function runCeiling(broker: Broker, topics: number, runMs: number, warmupMs: number): Promise<Ceiling> {
-  const prefix = 'bench/plain';
+async function runCeiling(run: number, broker: Broker, topics: number, s: Settings): Promise<Ceiling> {
+  const prefix = `bench/plain-${run}`;
   const watcher = await MirrorWatcher.connect(broker.url, prefix);
   const proc = startNode([PLAIN, JSON.stringify({ url: broker.url, prefix, topics, inFlight: MIRROR_IN_FLIGHT })]);
   try {
     await waitUntil(() => watcher.received() > 0, 30_000, "the plain publisher's first messages", 100);
-    await sleep(warmupMs);
+    await sleep(s.warmupMs);
     const cpu = cpuWindow({ publisher: proc.pid ?? 0, broker: broker.pid() ?? 0 });
     const t0 = performance.now();
     const r0 = watcher.received();
-    await sleep(runMs);
+    await sleep(s.runMs);
     const rate = ((watcher.received() - r0) * 1000) / (performance.now() - t0);
     const pct = cpu();
     return { topics, rate, publisherPct: pct.publisher, brokerPct: pct.broker, watcherPct: pct.watcher, machinePct: pct.machine };
@@ -224,75 +233,101 @@ async function runCeiling(broker: Broker, topics: number, runMs: number, warmupM
   }
 }
 
-function checkCell(c: CheckResult): string {
-  if (c.missing === 0 && c.differ === 0) return `all ${c.metrics} equal`;
-  return `${c.missing} missing, ${c.differ} differ of ${c.metrics}`;
+function checkCell(checks: readonly CheckResult[]): string {
+  const bad = checks.filter((c) => c.missing > 0 || c.differ > 0);
+  if (bad.length === 0) return `all ${checks[0]?.metrics ?? 0} equal${checks.length > 1 ? `, ${checks.length} runs` : ''}`;
+  return bad.map((c) => `${c.missing} missing, ${c.differ} differ of ${c.metrics}`).join('; ');
 }
 
-function report(results: readonly [Workload, Figures][], ceiling: Ceiling | undefined): void {
+const pctCell = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(0)} %` : '–');
+
+/** Medians over the runs; "of ceiling" pairs each run's mirrored rate with that run's ceiling. */
+function report(results: readonly (readonly [Workload, readonly Figures[]])[], ceilings: readonly Ceiling[]): void {
   const rows = [['workload (nominal)', 'offered/s', 'mirrored/s', 'mirrored/offered', 'of ceiling', 'acked/s', 'coalesced/s', 'pending', 'host %', 'edge %', 'broker %', 'subscriber %', 'machine %', 'last values vs /api/state']];
-  for (const [w, f] of results) {
+  for (const [w, fs] of results) {
+    const m = (pick: (f: Figures) => number): number => median(fs.map(pick));
+    const ofCeiling = median(fs.flatMap((f, i) => (ceilings[i] === undefined ? [] : [(100 * f.mirrored) / ceilings[i].rate])));
     rows.push([
       w.label,
-      fmt(f.offered),
-      fmt(f.mirrored),
-      `${((100 * f.mirrored) / f.offered).toFixed(0)} %`,
-      ceiling === undefined ? '–' : `${((100 * f.mirrored) / ceiling.rate).toFixed(0)} %`,
-      fmt(f.acked),
-      fmt(f.coalesced),
-      String(f.pendingEnd),
-      f.hostPct.toFixed(0),
-      f.edgePct.toFixed(0),
-      f.brokerPct.toFixed(0),
-      f.watcherPct.toFixed(0),
-      f.machinePct.toFixed(0),
-      checkCell(f.check),
+      fmt(m((f) => f.offered)),
+      fmt(m((f) => f.mirrored)),
+      pctCell(m((f) => (100 * f.mirrored) / f.offered)),
+      pctCell(ofCeiling),
+      fmt(m((f) => f.acked)),
+      fmt(m((f) => f.coalesced)),
+      m((f) => f.pendingEnd).toFixed(0),
+      m((f) => f.hostPct).toFixed(0),
+      m((f) => f.edgePct).toFixed(0),
+      m((f) => f.brokerPct).toFixed(0),
+      m((f) => f.watcherPct).toFixed(0),
+      m((f) => f.machinePct).toFixed(0),
+      checkCell(fs.map((f) => f.check)),
     ]);
   }
-  if (ceiling !== undefined) {
-    const c = ceiling;
-    rows.push([`plain MQTT.js ceiling (${fmt(c.topics)} topics, saturating)`, '–', fmt(c.rate), '–', '–', '–', '–', '–', '–', `${c.publisherPct.toFixed(0)} (publisher)`, c.brokerPct.toFixed(0), c.watcherPct.toFixed(0), c.machinePct.toFixed(0), '–']);
+  if (ceilings.length > 0) {
+    const m = (pick: (c: Ceiling) => number): number => median(ceilings.map(pick));
+    rows.push([
+      `plain MQTT.js ceiling (${fmt(ceilings[0]?.topics ?? 0)} topics, saturating)`,
+      ...['–', fmt(m((c) => c.rate)), '–', '–', '–', '–', '–', '–'],
+      `${m((c) => c.publisherPct).toFixed(0)} (publisher)`,
+      m((c) => c.brokerPct).toFixed(0),
+      m((c) => c.watcherPct).toFixed(0),
+      m((c) => c.machinePct).toFixed(0),
+      '–',
+    ]);
   }
   printTable(rows, 1);
   process.stdout.write(
-    'ceiling: plain MQTT.js, retained QoS 1 JSON, ' + String(MIRROR_IN_FLIGHT) + ' awaiting PUBACK like the mirror, as fast as the broker acknowledges. ' +
-      'offered: the edge\'s published metrics (all changes); mirrored: messages the subscriber got; acked: PUBACKs the mirror got; ' +
-      'pending: mirror topics waiting or in flight at the window\'s end. CPU: % of one core (2 cores shared by all); machine: % of both. ' +
-      'No Tahu baseline: Eclipse Tahu has no retained mirror.\n',
+    `Medians of ${Math.max(ceilings.length, ...results.map(([, fs]) => fs.length))} run(s). ` +
+      `ceiling: plain MQTT.js, retained QoS 1 JSON, ${MIRROR_IN_FLIGHT} awaiting PUBACK like the mirror, as fast as the broker acknowledges. ` +
+      "offered: the edge's published metrics (all changes); mirrored: messages the subscriber got; acked: PUBACKs the mirror got; " +
+      "pending: mirror topics waiting or in flight at the window's end (the edge's scans come in bursts). " +
+      'CPU: % of one core (2 cores shared by all); machine: % of both. No Tahu baseline: Eclipse Tahu has no retained mirror.\n',
   );
-  for (const [w, f] of results) for (const e of f.check.examples) process.stdout.write(`  ${w.key}: ${e}\n`);
+  for (const [w, fs] of results) for (const f of fs) for (const e of f.check.examples) process.stdout.write(`  ${w.key}: ${e}\n`);
 }
 
 export async function runMirrorCliBench(): Promise<void> {
-  const runMs = envInt('MIRROR_CLI_RUN_MS', 10_000);
-  const warmupMs = envInt('MIRROR_CLI_WARMUP_MS', 5000);
-  const only = process.env['MIRROR_CLI_ONLY']?.split(',');
   const profEnv = process.env['MIRROR_CLI_CPU_PROF'];
-  const profDir = profEnv === undefined ? undefined : resolve(profEnv);
-  if (profDir !== undefined) mkdirSync(profDir, { recursive: true });
-  process.stdout.write(`CLI host + mirror ← CLI edge through Mosquitto → MQTT.js subscriber, ${runMs} ms windows after ${warmupMs} ms warm-up\n`);
-  const [results, ceiling] = await withBroker(async (broker) => {
+  const s: Settings = {
+    runs: envInt('MIRROR_CLI_RUNS', 3),
+    runMs: envInt('MIRROR_CLI_RUN_MS', 10_000),
+    warmupMs: envInt('MIRROR_CLI_WARMUP_MS', 5000),
+    profDir: profEnv === undefined ? undefined : resolve(profEnv),
+  };
+  const only = process.env['MIRROR_CLI_ONLY']?.split(',');
+  if (s.profDir !== undefined) mkdirSync(s.profDir, { recursive: true });
+  const workloads = WORKLOADS.filter((x) => (only === undefined ? x.optIn !== true : only.includes(x.key)));
+  const withCeiling = only === undefined || only.includes('ceiling');
+  process.stdout.write(
+    `CLI host + mirror ← CLI edge through Mosquitto → MQTT.js subscriber: ${s.runs} interleaved runs of ${s.runMs} ms windows after ${s.warmupMs} ms warm-up\n`,
+  );
+  const [results, ceilings] = await withBroker(async (broker) => {
     const dir = mkdtempSync(join(tmpdir(), 'sparkstate-mirror-cli-bench-'));
     try {
-      let ceiling: Ceiling | undefined;
-      if (only === undefined || only.includes('ceiling')) {
-        ceiling = await runCeiling(broker, layout.devices * layout.metricsPerDevice, runMs, warmupMs);
-        process.stdout.write(`  ceiling: plain MQTT.js ${fmt(ceiling.rate)} retained publishes/s\n`);
+      const ceilings: Ceiling[] = [];
+      const out = workloads.map((w) => [w, [] as Figures[]] as const);
+      // Interleaved (ceiling, then each workload, per run): the shared machine's load shifts alike.
+      for (let run = 1; run <= s.runs; run++) {
+        if (withCeiling) {
+          const c = await runCeiling(run, broker, layout.devices * layout.metricsPerDevice, s);
+          process.stdout.write(`  run ${run} ceiling: plain MQTT.js ${fmt(c.rate)} retained publishes/s\n`);
+          ceilings.push(c);
+        }
+        for (const [w, fs] of out) {
+          const f = await runWorkload(w, run, broker, dir, s);
+          process.stdout.write(
+            `  run ${run} ${w.key}: offered ${fmt(f.offered)}/s, mirrored ${fmt(f.mirrored)}/s, coalesced ${fmt(f.coalesced)}/s, ` +
+              `drained ${(f.drainMs / 1000).toFixed(1)} s after the edge stopped, ${checkCell([f.check])}\n`,
+          );
+          fs.push(f);
+        }
       }
-      const out: [Workload, Figures][] = [];
-      for (const w of WORKLOADS.filter((x) => (only === undefined ? x.optIn !== true : only.includes(x.key)))) {
-        const f = await runWorkload(w, broker, dir, runMs, warmupMs, profDir);
-        process.stdout.write(
-          `  ${w.key}: offered ${fmt(f.offered)}/s, mirrored ${fmt(f.mirrored)}/s, coalesced ${fmt(f.coalesced)}/s, ` +
-            `drained ${(f.drainMs / 1000).toFixed(1)} s after the edge stopped, ${checkCell(f.check)}\n`,
-        );
-        out.push([w, f]);
-      }
-      return [out, ceiling] as const;
+      return [out, ceilings] as const;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  report(results, ceiling);
-  if (profDir !== undefined) process.stdout.write(`host profiles in ${profDir}: node build/bench/edge-profile.js <file>\n`);
+  report(results, ceilings);
+  if (s.profDir !== undefined) process.stdout.write(`host profiles in ${s.profDir}: node build/bench/edge-profile.js <file>\n`);
 }
