@@ -7,7 +7,8 @@ import { runEdgeBench } from './edge.js';
 import { runEdgeCliBench } from './edge-cli.js';
 import { runHistorianCliBench } from './historian-cli.js';
 import { runHostBench } from './host.js';
-import { runMirrorBench } from './mirror.js';
+import { runMirrorCliBench } from './mirror-cli.js';
+import { runMirrorInprocBench } from './mirror-inproc.js';
 import { runOpcuaBench } from './opcua.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
@@ -16,7 +17,8 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'edge-cli': runEdgeCliBench,
   historian: runHistorianCliBench,
   host: runHostBench,
-  mirror: runMirrorBench,
+  mirror: runMirrorCliBench,
+  'mirror-inproc': runMirrorInprocBench,
   opcua: runOpcuaBench,
 };
 

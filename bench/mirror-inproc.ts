@@ -1,11 +1,13 @@
 /**
- * Changes per second the retained mirror gets to the broker on this machine (README: Retained MQTT
- * mirror). One private Mosquitto; a plain MQTT client as edge node (an NBIRTH of METRICS Double
+ * A hot-spot tool, not the headline figure (that is `npm run bench -- mirror`, bench/mirror-cli.ts,
+ * the built CLI as users run it): the host and its mirror inside this process, so that
+ * `node --cpu-prof build/bench/mirror-inproc.js` profiles the mirror with nothing else in the
+ * profile. One private Mosquitto; a plain MQTT client as edge node (an NBIRTH of METRICS Double
  * metrics, then NDATA rounds changing every one); the host with its mirror (no effective rate
  * limit); a plain subscriber to the mirror's topics. Offered load is paced to OFFER changes/s.
  *
- *   npm run bench -- mirror                 (MIRROR_BENCH_MS per run, default 5000)
- *   MIRROR_OFFER=20000 npm run bench -- mirror
+ *   npm run bench -- mirror-inproc          (MIRROR_BENCH_MS per run, default 5000)
+ *   MIRROR_OFFER=20000 npm run bench -- mirror-inproc
  */
 import { tmpdir } from 'node:os';
 import { connect } from 'mqtt';
@@ -25,7 +27,7 @@ function metric(k: number, value: number, birth: boolean): Metric {
   return birth ? { name: `m${k}`, alias: k, type: 'Double', value } : { alias: k, type: 'Double', value };
 }
 
-export async function runMirrorBench(): Promise<void> {
+export async function runMirrorInprocBench(): Promise<void> {
   const broker = await startMosquitto();
   const yaml = `mqtt: { servers: ["${broker.url}"] }\nsparkplug: { hostId: bench }\nhttp: { port: 0 }\nlogLevel: silent\nmirror: { prefix: bench, maxPerSecond: 1000000 }\n`;
   const config = await parseHostConfig(yaml, {}, 'host.yaml', tmpdir());
@@ -84,4 +86,4 @@ export async function runMirrorBench(): Promise<void> {
   }
 }
 
-if (process.argv[1]?.endsWith('/bench/mirror.js') === true) await runMirrorBench();
+if (process.argv[1]?.endsWith('/bench/mirror-inproc.js') === true) await runMirrorInprocBench();
