@@ -8,16 +8,9 @@ import type { Block, MetricKey } from './blocks.js';
 import { dayOf } from './partitions.js';
 import { copyField } from './sql.js';
 import { NUL } from './values.js';
-import type { MetricTypeName } from '../payload/types.js';
 
-/** A row as those releases spooled it (bigints as decimal strings). */
-interface LegacyRow {
-  readonly group: string;
-  readonly node: string;
-  readonly device: string;
-  readonly name: string;
-  readonly datatype: MetricTypeName;
-  readonly properties: string | null;
+/** A row as those releases spooled it (bigints as decimal strings), its metric's key fields first. */
+interface LegacyRow extends MetricKey {
   readonly ts: string;
   readonly receivedAt: number;
   readonly num: string | null;

@@ -47,8 +47,10 @@ test('two historians starting at once on one schema both write (one metric id sh
   const schema = testSchema(s);
   const a = startHistorian(s, schema);
   const b = startHistorian(s, schema);
-  a.record(event([update('X', 'Int32', 1, 1_700_000_000_000)]));
-  b.record(event([update('X', 'Int32', 2, 1_700_000_000_001)]));
+  // Within the retention: a partition older than it would be dropped by the other historian's start.
+  const t0 = Date.now() - 60_000;
+  a.record(event([update('X', 'Int32', 1, t0)]));
+  b.record(event([update('X', 'Int32', 2, t0 + 1)]));
   await waitUntil(() => a.stats().rowsWritten === 1 && b.stats().rowsWritten === 1, 30_000, 'both rows written');
   const ids = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".metrics`);
   assert.equal(ids[0]?.n, '1');

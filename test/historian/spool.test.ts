@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Historian, type BackpressureState } from '../../src/historian/index.js';
-import { lifo } from '../host/broker-helpers.js';
-import { startTcpProxy } from '../helpers/proxy.js';
+import { lifo, type Scope } from '../host/broker-helpers.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/proxy.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 import { event, sql, startHistorian, tempDir, testSchema, update } from './helpers.js';
 import { assertConsecutive } from './cli-stack.js';
@@ -33,6 +33,16 @@ function feed(h: Historian): { stop(): number } {
       return n + (recording ? 1 : 0);
     },
   };
+}
+
+/** A historian to PostgreSQL through a proxy the test controls, with a spool directory a second one can reuse. */
+async function behindProxy(s: Scope, schema: string): Promise<{ proxy: TcpProxy; spoolDir: string; first: Historian }> {
+  const proxy = await startTcpProxy(5432);
+  s.after(() => proxy.close());
+  const spoolDir = tempDir(s);
+  const first = new Historian({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, retentionDays: 90, batchMs: 50, batchRows: 1000, spoolDir, spoolMaxBytes: 1e8 });
+  first.start();
+  return { proxy, spoolDir, first };
 }
 
 async function values(schema: string): Promise<number[]> {
@@ -98,11 +108,7 @@ test('spool full: back-pressure goes full at the limit and back to normal once d
 test('stop with a database that hangs returns within seconds; the rows left in the spool are written by the next start', async (t) => {
   const s = lifo(t);
   const schema = testSchema(s);
-  const proxy = await startTcpProxy(5432);
-  s.after(() => proxy.close());
-  const spoolDir = tempDir(s);
-  const first = new Historian({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, retentionDays: 90, batchMs: 50, batchRows: 1000, spoolDir, spoolMaxBytes: 1e8 });
-  first.start();
+  const { proxy, spoolDir, first } = await behindProxy(s, schema);
   await waitUntil(() => first.stats().databaseUp, 30_000, 'connected');
   proxy.hold(true);
   const f = feed(first);
@@ -123,11 +129,7 @@ test('stop with a database that hangs returns within seconds; the rows left in t
 test('rows spooled for a schema that is dropped and created anew before the next start land under their own metrics, not under whatever now has their old ids', async (t) => {
   const s = lifo(t);
   const schema = testSchema(s);
-  const proxy = await startTcpProxy(5432);
-  s.after(() => proxy.close());
-  const spoolDir = tempDir(s);
-  const first = new Historian({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, retentionDays: 90, batchMs: 50, batchRows: 1000, spoolDir, spoolMaxBytes: 1e8 });
-  first.start();
+  const { proxy, spoolDir, first } = await behindProxy(s, schema);
   const t0 = Date.now() - 60_000;
   first.record(event([update('A', 'Int32', 1, t0), update('B', 'Int32', 2, t0)]));
   await waitUntil(() => first.stats().rowsWritten === 2, 30_000, 'first rows, ids known');
