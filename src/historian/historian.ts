@@ -33,6 +33,9 @@ const MEMORY_BATCHES = 16;
 export class Historian extends EventEmitter<HistorianEvents> {
   private readonly writer: PgWriter;
   private readonly encoder: BlockEncoder;
+  private readonly ids = new IdCache();
+  /** The database the cached metric ids belong to (PgWriter.identity). */
+  private identity: string | undefined;
   private readonly log: Logger | undefined;
   private readonly now: () => number;
   private spool: Spool | undefined;
@@ -66,7 +69,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
     super();
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
-    const ids = new IdCache();
+    const ids = this.ids;
     this.encoder = new BlockEncoder(
       (group, node, device) => ids.namesOf(group, node, device),
       (key, ts, reason) => {
@@ -247,6 +250,9 @@ export class Historian extends EventEmitter<HistorianEvents> {
     await this.writer.connect(this.now());
     this.counters.databaseUp = true;
     const identity = this.writer.identity;
+    // A schema created anew while the host ran numbers its metrics anew: the cached ids are void.
+    if (this.identity !== undefined && identity !== this.identity) this.ids.clear();
+    this.identity = identity;
     const lost = identity === undefined ? 0 : (this.spool?.adopt(identity) ?? 0);
     if (lost > 0) {
       this.counters.rowsDropped += lost;

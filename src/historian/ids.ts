@@ -33,6 +33,12 @@ export class IdCache {
     this.byId.set(id, k);
   }
 
+  clear(): void {
+    this.groups.clear();
+    this.byId.clear();
+    this.lastNames = undefined;
+  }
+
   private names(group: string, node: string, device: string, create: boolean): Names | undefined {
     if (this.lastNames !== undefined && group === this.lastGroup && node === this.lastNode && device === this.lastDevice) return this.lastNames;
     let nodes = this.groups.get(group);

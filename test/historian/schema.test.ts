@@ -57,3 +57,20 @@ test('two historians starting at once on one schema both write (one metric id sh
   const rows = await sql<{ value: string }>(`SELECT value FROM "${schema}".history ORDER BY ts`);
   assert.deepEqual(rows.map((r) => r.value), ['1', '2']);
 });
+
+test('a schema dropped while the host runs: re-created at the reconnect, and the metric ids cached before are not used in it', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const h = startHistorian(s, schema);
+  const t0 = Date.now() - 60_000;
+  h.record(event([update('B', 'Int32', 1, t0)]));
+  await waitUntil(() => h.stats().rowsWritten === 1, 30_000, 'B numbered and written');
+  await sql(`DROP SCHEMA "${schema}" CASCADE`);
+  // The failed write makes the historian reconnect and migrate; C is numbered first in the new schema.
+  h.record(event([update('C', 'Int32', 3, t0 + 1)]));
+  await waitUntil(() => h.stats().rowsWritten === 2, 30_000, 'C written into the new schema');
+  h.record(event([update('B', 'Int32', 2, t0 + 2)]));
+  await waitUntil(() => h.stats().rowsWritten === 3, 30_000, 'B written again');
+  const rows = await sql<{ metric: string; value: string }>(`SELECT metric, value FROM "${schema}".history ORDER BY ts`);
+  assert.deepEqual(rows.map((r) => [r.metric, Number(r.value)]), [['C', 3], ['B', 2]]);
+});
