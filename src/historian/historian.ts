@@ -8,8 +8,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MetricsEvent } from '../host/index.js';
-import { BlockEncoder, type Block, type MetricKey } from './blocks.js';
+import { BlockEncoder, type Block } from './blocks.js';
 import { IdCache } from './ids.js';
+import { codeOf, HistorianLogLines, redactedUrl } from './log-lines.js';
 import { Spool } from './spool.js';
 import { errorText } from './sql.js';
 import type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats } from './types.js';
@@ -19,8 +20,6 @@ const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 /** How long `stop` keeps writing what is left before it leaves the rest in the spool. */
 const STOP_FLUSH_MS = 5000;
-/** Rejected rows: at most this many log lines per minute (each names its metric), the rest counted. */
-const REJECT_LOG_PER_MINUTE = 20;
 /**
  * Under load a batch takes up to this many times batchRows: one COPY and one commit for more rows
  * is what keeps PostgreSQL ahead of the data. Memory holds up to MEMORY_BATCHES × that before rows
@@ -53,7 +52,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
   private everConnected = false;
   private nextMaintenance = 0;
   private dropLogged = false;
-  private rejectLog = { windowStart: 0, lines: 0 };
+  private readonly lines: HistorianLogLines;
   private readonly counters: HistorianStats = {
     rowsWritten: 0,
     rowsDuplicate: 0,
@@ -69,12 +68,13 @@ export class Historian extends EventEmitter<HistorianEvents> {
     super();
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
+    this.lines = new HistorianLogLines(opts.logger, this.now, opts.url, opts.password);
     const ids = this.ids;
     this.encoder = new BlockEncoder(
       (group, node, device) => ids.namesOf(group, node, device),
       (key, ts, reason) => {
         this.counters.rowsRejected++;
-        this.rejected(key, ts, reason);
+        this.lines.rejected(key, ts, reason);
       },
     );
     this.writer = new PgWriter({
@@ -82,7 +82,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
       password: opts.password,
       schema: opts.schema,
       ids,
-      onReject: (key, ts, e) => this.rejected(key, ts, errorText(e), e),
+      onReject: (key, ts, e) => this.lines.rejected(key, ts, errorText(e), e),
       onNewIds: (entries) => this.spool?.rememberIds(entries),
     });
   }
@@ -277,9 +277,8 @@ export class Historian extends EventEmitter<HistorianEvents> {
     void this.writer.close();
     if (this.downSince !== undefined) return;
     this.downSince = this.now();
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
     this.log?.warn(
-      { server: redactedUrl(this.opts.url), code, error: this.redact(errorText(e)) },
+      { server: redactedUrl(this.opts.url), code: codeOf(e), error: this.lines.redact(errorText(e)) },
       'historian: database unreachable; rows go to the spool until it is back',
     );
   }
@@ -341,27 +340,6 @@ export class Historian extends EventEmitter<HistorianEvents> {
     }
   }
 
-  /** A refused row, logged with its metric (rate-limited); the caller counts it. */
-  private rejected(key: MetricKey | undefined, ts: string, reason: string, e?: unknown): void {
-    const now = this.now();
-    const w = this.rejectLog;
-    if (now - w.windowStart >= 60_000) {
-      w.windowStart = now;
-      w.lines = 0;
-    }
-    if (w.lines++ >= REJECT_LOG_PER_MINUTE) return;
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-    this.log?.warn(
-      { group: key?.group, node: key?.node, device: key?.device === '' ? undefined : key?.device, metric: key?.name, datatype: key?.datatype, ts, code, error: this.redact(reason) },
-      'historian: row rejected (the rest of its batch is stored)',
-    );
-  }
-
-  private redact(text: string): string {
-    const secrets = [this.opts.password, passwordOf(this.opts.url)].filter((p): p is string => p !== undefined && p !== '');
-    return secrets.reduce((t, p) => t.split(p).join('***'), text);
-  }
-
   private wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
@@ -384,24 +362,4 @@ export class Historian extends EventEmitter<HistorianEvents> {
 
 function rowsOf(blocks: readonly Block[]): number {
   return blocks.reduce((n, b) => n + b.rows, 0);
-}
-
-function passwordOf(url: string): string | undefined {
-  try {
-    const p = new URL(url).password;
-    return p === '' ? undefined : decodeURIComponent(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The URL without its password, for log lines. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
 }

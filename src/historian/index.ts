@@ -1,5 +1,6 @@
 /** The PostgreSQL historian of the host (README: Historian). */
-export { Historian, redactedUrl } from './historian.js';
+export { Historian } from './historian.js';
+export { redactedUrl } from './log-lines.js';
 export { LATEST_VERSION, migrate } from './migrations.js';
 export { registerHistorianMetrics } from './metrics.js';
 export type { BackpressureState, HistorianEvents, HistorianOptions, HistorianStats } from './types.js';
