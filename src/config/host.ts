@@ -70,6 +70,8 @@ export const hostSchema = z.strictObject({
       maxPayloadBytes: z.int().positive().default(16 * 1024 * 1024),
       /** At most one log line per input problem cause per this interval, besides its first. */
       problemLogIntervalMs: z.int().positive().default(60_000),
+      /** Edge nodes held at most; messages from further node ids are dropped and counted as `too_many_nodes`. */
+      maxNodes: z.int().positive().max(10_000_000).default(10_000),
     })
     .prefault({}),
   /** Where the host keeps what must outlive a restart (the Idempotency-Key answers); relative to the config file. */

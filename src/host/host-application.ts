@@ -22,7 +22,7 @@ import { Ingest } from './ingest.js';
 import { InputGate, type InputProblemCause } from './input-problems.js';
 import { StateCertificate } from './state-certificate.js';
 import { HostModel, type NodeModel } from './model.js';
-import { RouteCache } from './routes.js';
+import { DEFAULT_MAX_NODES, RouteCache } from './routes.js';
 import { RebirthScheduler, resolveRebirthOptions, type RebirthRequestResult } from './rebirth.js';
 import { StaleCheck } from './stale-check.js';
 import { ownerView, ownerViews, type MetricOwnerView } from './views.js';
@@ -87,11 +87,12 @@ export class HostApplication extends TypedEmitter<HostEvents> {
       },
     });
     this.groups = options.groups === undefined ? undefined : new Set(options.groups);
-    this.routes = new RouteCache(this.model, this.groups);
     this.log = options.logger?.child({ hostId: options.hostId });
     // [tck-id-payloads-timestamp-in-UTC] command payload timestamps are Date.now(): UTC ms
     this.now = options.now ?? Date.now;
     this.gate = new InputGate(this.log, this.now, options.limits);
+    const maxNodes = options.limits?.maxNodes ?? DEFAULT_MAX_NODES;
+    this.routes = new RouteCache(this.model, this.groups, maxNodes, (group, node) => this.gate.problems.report('too_many_nodes', { group, node, limit: maxNodes }));
     this.inputProblems = this.gate.problems.counts;
     this.scheduler = new RebirthScheduler({
       ratePerSecond: r.maxPerSecond,

@@ -23,6 +23,7 @@ export const INPUT_PROBLEM_CAUSES = [
   'unknown_device',
   'foreign_command',
   'flood',
+  'too_many_nodes',
 ] as const;
 
 export type InputProblemCause = (typeof INPUT_PROBLEM_CAUSES)[number];
@@ -51,6 +52,7 @@ const DESCRIPTION: Record<InputProblemCause, { readonly level: 'info' | 'warn'; 
   unknown_device: { level: 'warn', text: 'DDATA from a device without a current DBIRTH' },
   foreign_command: { level: 'info', text: 'NCMD/DCMD this host did not send (another host or client); not edge state, ignored' },
   flood: { level: 'warn', text: `an edge node sent more than ${FLOOD_PROBLEMS} bad messages within one log interval` },
+  too_many_nodes: { level: 'warn', text: 'message from a new edge node dropped: the model holds limits.maxNodes nodes already' },
 };
 
 /** Details of one occurrence; logged only for the first of an interval. */

@@ -86,6 +86,11 @@ export class NodeModel {
 
 export class HostModel {
   readonly groups = new Map<string, Map<string, NodeModel>>();
+  private count = 0;
+
+  get nodeCount(): number {
+    return this.count;
+  }
 
   node(group: string, id: string): NodeModel {
     let nodes = this.groups.get(group);
@@ -97,6 +102,7 @@ export class HostModel {
     if (n === undefined) {
       n = new NodeModel(group, id);
       nodes.set(id, n);
+      this.count++;
     }
     return n;
   }

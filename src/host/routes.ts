@@ -54,6 +54,9 @@ export class Route {
   }
 }
 
+/** limits.maxNodes when not set. */
+export const DEFAULT_MAX_NODES = 10_000;
+
 export class RouteCache {
   private readonly routes = new Map<string, Route>();
 
@@ -65,6 +68,9 @@ export class RouteCache {
     private readonly model: HostModel,
     /** Groups kept in the model; all when undefined. */
     private readonly groups: ReadonlySet<string> | undefined,
+    /** Nodes the model may hold; a topic of a further node gets no route (the caller counts it). */
+    private readonly maxNodes: number,
+    private readonly onTooManyNodes: (group: string, node: string) => void,
     private readonly max = 100_000,
   ) {}
 
@@ -75,11 +81,16 @@ export class RouteCache {
   /**
    * The route of a topic not seen before; undefined (and nothing remembered, nothing created) for
    * command topics, whose NCMDs and DCMDs come back through spBv1.0/# and are not edge state, and for
-   * groups not kept. Creates the node, as the first message from it always has.
+   * groups not kept, and for a new node once the model holds `maxNodes`. Creates the node, as the
+   * first message from it always has.
    */
   add(topic: string, parsed: Exclude<SparkplugTopic, { kind: 'state' }>): Route | undefined {
     const t = edgeTopic(parsed);
     if (t === undefined || (this.groups !== undefined && !this.groups.has(t.group))) return undefined;
+    if (this.model.nodeCount >= this.maxNodes && this.model.findNode(t.group, t.node) === undefined) {
+      this.onTooManyNodes(t.group, t.node);
+      return undefined;
+    }
     const node = this.model.node(t.group, t.node);
     const msg = t.kind === 'node' ? (t.type === 'NDATA' ? NDATA_MSG : undefined) : { verb: t.type, device: t.device };
     const route = new Route(t, node, msg);

@@ -52,6 +52,11 @@ export interface HostLimits {
   readonly maxPayloadBytes?: number;
   /** At most one log line per input problem cause per this interval (plus its first). Default 60000. */
   readonly problemLogIntervalMs?: number;
+  /**
+   * Edge nodes the model holds at most; messages from further node ids are dropped and counted as
+   * `too_many_nodes`, so a publisher inventing node ids cannot grow the host without bound. Default 10000.
+   */
+  readonly maxNodes?: number;
 }
 
 export interface HostApplicationOptions {

@@ -24,17 +24,17 @@ describe('host config', () => {
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.rebirth, { enabled: true, reorderWindowMs: 2000, maxPerSecond: 20, staleAfterReconnectMs: 1000 });
     assert.equal(c.logLevel, 'info');
-    assert.deepEqual(c.limits, { maxPayloadBytes: 16 * 1024 * 1024, problemLogIntervalMs: 60_000 });
+    assert.deepEqual(c.limits, { maxPayloadBytes: 16 * 1024 * 1024, problemLogIntervalMs: 60_000, maxNodes: 10_000 });
     // The host's store sits next to the config file, like the edge's; keys are kept a day.
     assert.equal(c.storeDir, '/cfg/data/host');
     assert.deepEqual(c.commands, { idempotencyWindowMs: 86_400_000 });
   });
 
-  it('limits: a payload size limit and a problem log interval, positive integers', async () => {
-    const c = await parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 65536 }\n');
-    assert.deepEqual(c.limits, { maxPayloadBytes: 65536, problemLogIntervalMs: 60_000 });
-    const e = await configError(parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 0 }\n'));
-    assert.deepEqual(e.issues.map((i) => i.path), ['limits.maxPayloadBytes']);
+  it('limits: a payload size limit, a problem log interval and a node limit, positive integers', async () => {
+    const c = await parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 65536, maxNodes: 50 }\n');
+    assert.deepEqual(c.limits, { maxPayloadBytes: 65536, problemLogIntervalMs: 60_000, maxNodes: 50 });
+    const e = await configError(parse('mqtt: { servers: ["mqtt://h"] }\nsparkplug: { hostId: h }\nlimits: { maxPayloadBytes: 0, maxNodes: 0.5 }\n'));
+    assert.deepEqual(e.issues.map((i) => i.path), ['limits.maxPayloadBytes', 'limits.maxNodes']);
   });
 
   it('groups are optional', async () => {

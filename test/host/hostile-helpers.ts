@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { connect, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { parseHostConfig } from '../../src/config/index.js';
-import { createHostApplication, INPUT_PROBLEM_CAUSES, type HostApplication, type InputProblemCause } from '../../src/host/index.js';
+import { createHostApplication, INPUT_PROBLEM_CAUSES, type HostApplication, type HostLimits, type InputProblemCause } from '../../src/host/index.js';
 import type { Metric } from '../../src/payload/index.js';
 import { createMetricsRegistry } from '../../src/web/metrics.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -35,7 +35,7 @@ export interface HostileRig {
 /** A broker of the test's own and a logged host on it, both disposed after the test. */
 export async function hostileSetup(
   t: TestContext,
-  limits: { maxPayloadBytes?: number; problemLogIntervalMs?: number } = {},
+  limits: HostLimits = {},
 ): Promise<{ s: Scope; url: string; rig: HostileRig; host: HostApplication }> {
   const s = lifo(t);
   const broker = await startMosquitto();
@@ -44,7 +44,7 @@ export async function hostileSetup(
   return { s, url: broker.url, rig, host: rig.host };
 }
 
-export async function startLoggedHost(s: Scope, url: string, limits: { maxPayloadBytes?: number; problemLogIntervalMs?: number } = {}): Promise<HostileRig> {
+export async function startLoggedHost(s: Scope, url: string, limits: HostLimits = {}): Promise<HostileRig> {
   const config = await parseHostConfig(hostYaml([url]), {}, 'host.yaml', tmpdir());
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });

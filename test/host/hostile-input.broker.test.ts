@@ -131,3 +131,27 @@ test('NCMD and DCMD from another client are counted as foreign_command (info), t
   await host.stop();
   assertLogsAddUp(rig);
 });
+
+test('a publisher inventing edge node ids: beyond limits.maxNodes their messages are dropped and counted as too_many_nodes, one line; the nodes held keep working', async (t) => {
+  const { s, url, rig, host } = await hostileSetup(t, { maxNodes: 3, problemLogIntervalMs: 60_000 });
+  const good = await GoodNode.start(s, url, 'Good1');
+  const bad = await hostileClient(s, url);
+  const nbirth = (): Buffer => Buffer.from(encodePayload({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }] }));
+  for (let i = 0; i < 10; i++) {
+    await good.step();
+    await bad.publishAsync(`spBv1.0/${G}/NBIRTH/Invented${i}`, nbirth());
+  }
+  await waitUntil(() => host.inputProblems.too_many_nodes === 8, 5000, 'the messages of 8 nodes beyond the limit counted');
+  assert.equal(host.hasNode(G, 'Invented0'), true);
+  assert.equal(host.hasNode(G, 'Invented1'), true);
+  for (let i = 2; i < 10; i++) assert.equal(host.hasNode(G, `Invented${i}`), false, `Invented${i} is not in the model`);
+  // A node already held is not refused, whatever it sends next.
+  await bad.publishAsync(`spBv1.0/${G}/NBIRTH/Invented1`, nbirth());
+  await good.step();
+  await good.assertModel(host);
+  assert.equal(host.inputProblems.too_many_nodes, 8);
+  assert.equal(problemLines(rig.lines, 'too_many_nodes').first, 1);
+  assert.equal((await scrapedProblems(host)).too_many_nodes, 8);
+  await host.stop();
+  assertLogsAddUp(rig);
+});
