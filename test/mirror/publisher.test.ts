@@ -163,25 +163,25 @@ describe('retained publisher: metric states and the window', () => {
     p.close();
   });
 
-  it('the window of 256 publishes awaiting their PUBACK is refilled once a quarter of it is free, in one go', async () => {
+  it('the window of 256 publishes awaiting their PUBACK is refilled once half of it is free, in one go', async () => {
     const t = new HeldAcks();
     const p = new RetainedPublisher(t, 1_000_000);
     p.resume(false);
-    for (let k = 0; k < 400; k++) p.setMetric(`m${k}`, 'Double', k, 1, 'good');
+    for (let k = 0; k < 500; k++) p.setMetric(`m${k}`, 'Double', k, 1, 'good');
     await waitUntil(() => t.sent.length === 256, 1000, 'window full');
-    for (const s of t.sent.slice(0, 63)) s.ack();
+    for (const s of t.sent.slice(0, 127)) s.ack();
     await turns(5);
-    assert.equal(t.sent.length, 256, '63 free slots: not yet');
-    t.sent[63]?.ack();
-    await waitUntil(() => t.sent.length === 320, 1000, 'refilled by 64');
-    for (const s of t.sent.slice(64)) s.ack();
-    await waitUntil(() => t.sent.length === 400, 1000, 'the rest');
+    assert.equal(t.sent.length, 256, '127 free slots: not yet');
+    t.sent[127]?.ack();
+    await waitUntil(() => t.sent.length === 384, 1000, 'refilled by 128');
+    for (const s of t.sent.slice(128)) s.ack();
+    await waitUntil(() => t.sent.length === 500, 1000, 'the rest');
     assert.deepEqual(
       t.sent.map((s) => s.topic),
-      Array.from({ length: 400 }, (_, k) => `m${k}`),
+      Array.from({ length: 500 }, (_, k) => `m${k}`),
       'in the order they started waiting',
     );
-    for (const s of t.sent.slice(320)) s.ack();
+    for (const s of t.sent.slice(384)) s.ack();
     assert.equal(await p.drained(1000), true);
     p.close();
   });
