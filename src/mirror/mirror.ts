@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, SparkplugError } from '../errors.js';
 import type { HostApplication, HostState, MetricOwnerView, MetricUpdate } from '../host/index.js';
 import type { ConnectInfo } from '../transport/index.js';
-import { metricPayload, metricTopic, type MirrorQuality } from './format.js';
+import { metricTopic, type MirrorQuality } from './format.js';
 import { isMirrorPayload, staleCopy } from './leftovers.js';
 import { RetainedPublisher, type MirrorTransport, type PublisherCounters } from './publisher.js';
 import { LeftoverSweep } from './sweep.js';
@@ -223,7 +223,7 @@ export class Mirror {
     v.forEachMetric((name, type, value, timestamp) => {
       const topic = before.get(name) ?? this.claim(owner, v, name);
       now.set(name, topic);
-      if (topic !== '') this.publisher.set(topic, metricPayload(type, value, timestamp, quality));
+      if (topic !== '') this.publisher.setMetric(topic, type, value, timestamp, quality);
     });
     for (const [name, topic] of before) {
       if (now.has(name) || topic === '') continue;
@@ -246,7 +246,7 @@ export class Mirror {
         topic = this.claim(owner, v, u.name);
         owner.topics.set(u.name, topic);
       }
-      if (topic !== '') this.publisher.set(topic, metricPayload(u.type, u.value, u.timestamp, quality));
+      if (topic !== '') this.publisher.setMetric(topic, u.type, u.value, u.timestamp, quality);
     }
   }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TypedEmitter } from '../../src/events.js';
-import type { MirrorTransport } from '../../src/mirror/index.js';
+import { metricPayload, type MirrorTransport } from '../../src/mirror/index.js';
 import { RetainedPublisher } from '../../src/mirror/publisher.js';
 import type { MqttSessionEvents, PublishOptions } from '../../src/transport/index.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -115,6 +115,74 @@ describe('retained publisher', () => {
     p.resume(false);
     await waitUntil(() => t.sent.length === 2, 1000, 'value');
     assert.deepEqual([t.sent[1]?.topic, t.sent[1]?.payload], ['again', '7']);
+    p.close();
+  });
+});
+
+describe('retained publisher: metric states and the window', () => {
+  const turns = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('a metric state goes out as metricPayload formats it, the latest of those set while it waited; the same state (or an equal array) again is not sent', async () => {
+    const t = new HeldAcks();
+    const p = new RetainedPublisher(t, 1000);
+    for (let v = 1; v <= 3; v++) p.setMetric('a', 'Int64', v, 1000 + v, 'good');
+    p.setMetric('b', 'Int32Array', [1, 2], 5, 'stale');
+    assert.equal(p.counters.coalesced, 2);
+    p.resume(false);
+    await waitUntil(() => t.sent.length === 2, 1000, 'two topics');
+    assert.deepEqual(
+      t.sent.map((s) => [s.topic, s.payload]),
+      [
+        ['a', metricPayload('Int64', 3, 1003, 'good')],
+        ['b', metricPayload('Int32Array', [1, 2], 5, 'stale')],
+      ],
+    );
+    for (const s of t.sent) s.ack();
+    await waitUntil(() => p.pending === 0, 1000, 'acks');
+    p.setMetric('a', 'Int64', 3, 1003, 'good');
+    p.setMetric('b', 'Int32Array', [1, 2], 5, 'stale');
+    await turns(3);
+    assert.equal(t.sent.length, 2, 'nothing changed');
+    // A quality change alone is a change; a plain payload replaces a metric state and back.
+    p.setMetric('a', 'Int64', 3, 1003, 'offline');
+    await waitUntil(() => t.sent.length === 3, 1000, 'quality');
+    assert.equal(t.sent[2]?.payload, metricPayload('Int64', 3, 1003, 'offline'));
+    t.sent[2]?.ack();
+    p.set('a', metricPayload('Int64', 3, 1003, 'offline'));
+    await turns(3);
+    assert.equal(t.sent.length, 3, 'the same payload as a string is no change');
+    p.set('a', '');
+    await waitUntil(() => t.sent.length === 4, 1000, 'clear');
+    t.sent[3]?.ack();
+    await waitUntil(() => p.topics === 1, 1000, 'a forgotten');
+    p.setMetric('a', 'Int64', 4, 1004, 'good');
+    await waitUntil(() => t.sent.length === 5, 1000, 'value after the clear');
+    assert.equal(t.sent[4]?.payload, metricPayload('Int64', 4, 1004, 'good'));
+    p.close();
+  });
+
+  it('the window of 256 publishes awaiting their PUBACK is refilled once half of it is free, in one go', async () => {
+    const t = new HeldAcks();
+    const p = new RetainedPublisher(t, 1_000_000);
+    p.resume(false);
+    for (let k = 0; k < 500; k++) p.setMetric(`m${k}`, 'Double', k, 1, 'good');
+    await waitUntil(() => t.sent.length === 256, 1000, 'window full');
+    for (const s of t.sent.slice(0, 127)) s.ack();
+    await turns(5);
+    assert.equal(t.sent.length, 256, '127 free slots: not yet');
+    t.sent[127]?.ack();
+    await waitUntil(() => t.sent.length === 384, 1000, 'refilled by 128');
+    for (const s of t.sent.slice(128)) s.ack();
+    await waitUntil(() => t.sent.length === 500, 1000, 'the rest');
+    assert.deepEqual(
+      t.sent.map((s) => s.topic),
+      Array.from({ length: 500 }, (_, k) => `m${k}`),
+      'in the order they started waiting',
+    );
+    for (const s of t.sent.slice(384)) s.ack();
+    assert.equal(await p.drained(1000), true);
     p.close();
   });
 });
