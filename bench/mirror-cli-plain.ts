@@ -27,8 +27,8 @@ let inFlight = 0;
 let sent = 0;
 let refill: ReturnType<typeof setImmediate> | undefined;
 await new Promise<void>((done) => {
-  // Refilled once per event-loop turn, however many PUBACKs came in it, as the mirror's pump is:
-  // the publishes of one turn leave in one socket write.
+  // Refilled once per event-loop turn, however many PUBACKs came in it: the publishes of one turn
+  // leave in one socket write (the mirror waits until half its window is free; README: Throughput).
   const fill = (): void => {
     refill = undefined;
     while (running && inFlight < job.inFlight) {
