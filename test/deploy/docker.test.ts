@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'mqtt';
 import { parse } from 'yaml';
 import { loadEdgeConfig, loadHostConfig } from '../../src/config/index.js';
+import { HISTORIAN_PASSWORD_VARIABLE } from '../../src/historian/index.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { execForm, flags, parseDockerfile, stages, type Stage } from './dockerfile.js';
 
@@ -123,14 +124,15 @@ function configFile(name: string): string {
 const containerPorts = (name: string): string[] => strings(service(name)['ports'], `${name}.ports`).map((p) => p.split(':').at(-1) ?? '');
 
 describe('docker-compose.yml', () => {
-  test('mosquitto, host and edge, each with a healthcheck; started in order by service_healthy', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['edge', 'host', 'mosquitto']);
-    for (const name of ['mosquitto', 'host', 'edge']) {
+  test('mosquitto, postgres, host and edge, each with a healthcheck; started in order by service_healthy', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['edge', 'host', 'mosquitto', 'postgres']);
+    for (const name of ['mosquitto', 'postgres', 'host', 'edge']) {
       const hc = obj(service(name)['healthcheck'], `${name}.healthcheck`);
       assert.equal(strings(hc['test'], `${name}.healthcheck.test`)[0], 'CMD');
     }
     const condition = (name: string, on: string): unknown => obj(obj(service(name)['depends_on'], `${name}.depends_on`)[on], `${name} on ${on}`)['condition'];
     assert.equal(condition('host', 'mosquitto'), 'service_healthy');
+    assert.equal(condition('host', 'postgres'), 'service_healthy');
     assert.equal(condition('edge', 'mosquitto'), 'service_healthy');
     assert.equal(condition('edge', 'host'), 'service_healthy');
     for (const name of ['host', 'edge']) {
@@ -160,6 +162,26 @@ describe('docker-compose.yml', () => {
     const data = mounts('edge').find((m) => m.target === edge.storeDir);
     assert.ok(data !== undefined, `storeDir ${edge.storeDir} is a volume`);
     assert.ok(data.source in obj(compose['volumes'], 'volumes'), `${data.source} is a named volume`);
+  });
+
+  test('the host historian writes to the postgres service as its user, into its database, with its password from the environment; the mirror is on', async () => {
+    const pgEnv = environment('postgres');
+    const hostEnv = environment('host');
+    const host = await loadHostConfig(configFile('host'), hostEnv);
+    assert.ok(host.historian !== undefined, 'a historian section');
+    const url = new URL(host.historian.url);
+    assert.equal(url.hostname, 'postgres');
+    assert.equal(url.port, '5432');
+    assert.equal(url.password, '', 'no password in the mounted file');
+    assert.equal(url.username, pgEnv['POSTGRES_USER']);
+    assert.equal(url.pathname, `/${String(pgEnv['POSTGRES_DB'])}`);
+    assert.equal(hostEnv[HISTORIAN_PASSWORD_VARIABLE], pgEnv['POSTGRES_PASSWORD']);
+    const check = strings(obj(service('postgres')['healthcheck'], 'hc')['test'], 'test');
+    assert.deepEqual(check.slice(0, 2), ['CMD', 'pg_isready']);
+    assert.equal(check[check.indexOf('-U') + 1], pgEnv['POSTGRES_USER']);
+    const data = mounts('postgres').find((m) => m.target === '/var/lib/postgresql/data');
+    assert.ok(data !== undefined && data.source in obj(compose['volumes'], 'volumes'), 'the database is a named volume');
+    assert.equal(host.mirror?.prefix, 'plant/values');
   });
 
   test('mosquitto: conf and password file mounted where the conf says; the healthcheck uses its loopback listener', () => {
