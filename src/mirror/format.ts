@@ -11,7 +11,7 @@
  * File are base64; NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity".
  */
 import type { DataSet, Int64, MetricTypeName, MetricValue, Template } from '../payload/types.js';
-import type { JsonValue } from '../host/index.js';
+import { toJson, type JsonValue } from '../host/index.js';
 
 /**
  * good: the owner (node or device) is online and the host connected. offline: the node or device
@@ -43,27 +43,7 @@ const WIDE_ARRAYS: ReadonlySet<string> = new Set(['Int64Array', 'UInt64Array', '
 function scalar(type: string, v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   if (WIDE_SCALARS.has(type) && (typeof v === 'number' || typeof v === 'bigint')) return String(v);
-  return plain(v);
-}
-
-/** Values with no 64-bit rule: numbers (non-finite as strings), strings, booleans, bytes as base64. */
-function plain(v: unknown): JsonValue {
-  switch (typeof v) {
-    case 'number':
-      return Number.isFinite(v) ? v : String(v);
-    case 'bigint':
-      return v.toString();
-    case 'string':
-    case 'boolean':
-      return v;
-    case 'object':
-      if (v === null) return null;
-      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-      if (Array.isArray(v)) return v.map(plain);
-      return null;
-    default:
-      return null;
-  }
+  return toJson(v);
 }
 
 /** `{columns, types, rows}`; each cell by its column's type. */
@@ -85,8 +65,8 @@ function template(t: Template<Int64>): JsonValue {
   out['metrics'] = (t.metrics ?? []).map((m) => {
     const type = m.type ?? 'Unknown';
     const e: { [key: string]: JsonValue } = { name: m.name ?? null, datatype: type };
-    e['value'] = m.type === undefined ? plain(m.value ?? null) : metricJson(m.type, m.value ?? null);
-    if (m.timestamp !== undefined) e['timestamp'] = plain(m.timestamp);
+    e['value'] = m.type === undefined ? toJson(m.value ?? null) : metricJson(m.type, m.value ?? null);
+    if (m.timestamp !== undefined) e['timestamp'] = toJson(m.timestamp);
     return e;
   });
   return out;
