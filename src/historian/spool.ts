@@ -149,10 +149,13 @@ export class Spool {
   private rekey(): number {
     const keys = new Map<number, MetricKey>();
     for (const r of this.db.prepare('SELECT id, key FROM ids').all() as { id: number; key: string }[]) keys.set(r.id, JSON.parse(r.key) as MetricKey);
-    const copies = this.db.prepare("SELECT first, last, n, kind, days, oldest, body FROM blocks WHERE kind = 'copy'").all() as ChunkRow[];
+    // One chunk in memory at a time: a spool may be far larger than the host's heap.
+    const firsts = (this.db.prepare("SELECT first FROM blocks WHERE kind = 'copy' ORDER BY first").all() as { first: number }[]).map((r) => r.first);
+    const read = this.db.prepare('SELECT first, n, body FROM blocks WHERE first = ?');
     const update = this.db.prepare("UPDATE blocks SET kind = 'keyed', n = ?, body = ? WHERE first = ?");
     let dropped = 0;
-    for (const c of copies) {
+    for (const first of firsts) {
+      const c = read.get(first) as Pick<ChunkRow, 'first' | 'n' | 'body'>;
       const out: { keys: MetricKey[]; tails: string[] } = { keys: [], tails: [] };
       for (const line of c.body.toString('utf8').split('\n')) {
         const tab = line.indexOf('\t');
