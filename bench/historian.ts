@@ -30,12 +30,12 @@ async function main(rows: number): Promise<void> {
     while (!h.stats().databaseUp) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now() - 3_600_000;
     // One message first, as a birth would: its metrics get their ids before the timed part.
-    h.record({ group: 'G', node: 'N', device: 'D', seq: 0, bdSeq: 0, metrics: message(t0 - 1) });
+    h.record({ group: 'G', node: 'N', device: 'D', seq: 0, bdSeq: 0, birth: true, metrics: message(t0 - 1) });
     while (h.stats().rowsWritten < PER_MESSAGE) await new Promise((r) => setTimeout(r, 20));
     const start = Date.now();
     const cpu = process.cpuUsage();
     for (let k = 0; k < rows / PER_MESSAGE; k++) {
-      h.record({ group: 'G', node: 'N', device: 'D', seq: k & 0xff, bdSeq: 0, metrics: message(t0 + k) });
+      h.record({ group: 'G', node: 'N', device: 'D', seq: k & 0xff, bdSeq: 0, birth: false, metrics: message(t0 + k) });
       // Let the writer run between messages, as it would between MQTT deliveries.
       if (k % 50 === 0) await new Promise((r) => setImmediate(r));
     }

@@ -8,6 +8,7 @@
  */
 import type { MetricsEvent, MetricUpdate } from '../host/index.js';
 import type { MetricTypeName } from '../payload/types.js';
+import type { IdCache } from './ids.js';
 import { dayOf } from './partitions.js';
 import { exactJson, NUL, valueFields } from './values.js';
 
@@ -48,9 +49,6 @@ export interface KeyedBlock extends BlockBase {
 
 export type Block = CopyBlock | KeyedBlock;
 
-/** Metric ids of one device (or of a node's own metrics), by metric name. */
-export type IdsByName = ReadonlyMap<string, number>;
-
 /** A row no partition can hold: refused before it is queued (the caller logs and counts it). */
 export type RejectOutright = (key: MetricKey, ts: string, reason: string) => void;
 
@@ -82,14 +80,15 @@ export class BlockEncoder {
   private readonly recvIso = new IsoCache();
 
   constructor(
-    private readonly idsOf: (group: string, node: string, device: string) => IdsByName | undefined,
+    private readonly cache: IdCache,
     private readonly reject: RejectOutright,
   ) {}
 
   /** The message's rows as a block, undefined when none is left (all refused, or no metrics). */
   encode(e: MetricsEvent, receivedAt: number, ord: number): Block | undefined {
     const device = e.device ?? '';
-    const ids = this.idsOf(e.group, e.node, device);
+    if (e.birth) this.forgetChanged(e.group, e.node, device, e.metrics);
+    const ids = this.cache.namesOf(e.group, e.node, device);
     let known = ids !== undefined;
     for (const m of e.metrics) if (known && ids?.has(m.name) !== true) known = false;
     const after = '\t' + (e.bdSeq === undefined ? NUL : String(e.bdSeq)) + '\t' + (e.seq >= 0 && e.seq <= 255 ? String(e.seq) : NUL) + '\n';
@@ -121,6 +120,24 @@ export class BlockEncoder {
     if (rows === 0) return undefined;
     if (known) return { kind: 'copy', ord, rows, days, oldestLive, body: Buffer.from(text, 'utf8') };
     return { kind: 'keyed', ord, rows, days, oldestLive, keys, tails };
+  }
+
+  /**
+   * A birth whose metric has another datatype or other properties than the `metrics` table got:
+   * the metric goes keyed once, so its upsert records them (same id).
+   */
+  private forgetChanged(group: string, node: string, device: string, metrics: readonly MetricUpdate[]): void {
+    const names = this.cache.namesOf(group, node, device);
+    if (names === undefined) return;
+    for (const m of metrics) {
+      const id = names.get(m.name);
+      if (id === undefined) continue;
+      const had = this.cache.keyOf(id);
+      // A birth without properties keeps the stored ones (the upsert's COALESCE): no change.
+      const props = m.properties === undefined ? null : exactJson(m.properties);
+      if (had !== undefined && had.datatype === m.type && (props === null || props === had.properties)) continue;
+      this.cache.forget(group, node, device, m.name);
+    }
   }
 }
 

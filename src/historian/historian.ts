@@ -71,7 +71,7 @@ export class Historian extends EventEmitter<HistorianEvents> {
     this.lines = new HistorianLogLines(opts.logger, this.now, opts.url, opts.password);
     const ids = this.ids;
     this.encoder = new BlockEncoder(
-      (group, node, device) => ids.namesOf(group, node, device),
+      ids,
       (key, ts, reason) => {
         this.counters.rowsRejected++;
         this.lines.rejected(key, ts, reason);

@@ -3,7 +3,7 @@
  * device's names, without building a key string, and no two names can collide whatever characters
  * they hold. The reverse (id → metric) names a row PostgreSQL refused and re-keys spooled rows.
  */
-import type { IdsByName, MetricKey } from './blocks.js';
+import type { MetricKey } from './blocks.js';
 
 type Names = Map<string, number>;
 
@@ -16,7 +16,8 @@ export class IdCache {
   private lastDevice = '';
   private lastNames: Names | undefined;
 
-  namesOf(group: string, node: string, device: string): IdsByName | undefined {
+  /** Metric ids of one device (or of a node's own metrics), by metric name. */
+  namesOf(group: string, node: string, device: string): ReadonlyMap<string, number> | undefined {
     return this.names(group, node, device, false);
   }
 
@@ -31,6 +32,11 @@ export class IdCache {
   set(k: MetricKey, id: number): void {
     this.names(k.group, k.node, k.device, true)?.set(k.name, id);
     this.byId.set(id, k);
+  }
+
+  /** The metric gets its id anew (its datatype or properties changed: the upsert records them). */
+  forget(group: string, node: string, device: string, name: string): void {
+    this.names(group, node, device, false)?.delete(name);
   }
 
   clear(): void {

@@ -79,7 +79,7 @@ export class ModelUpdater {
     }
     this.ctx.born(node);
     this.ctx.emit('nodeBirth', { group: node.group, node: node.id, bdSeq: node.bdSeq, timestamp: ts });
-    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, seq, bdSeq: node.bdSeq, metrics: birthUpdates(table) });
+    if (this.ctx.wantsMetrics()) this.ctx.emit('metrics', { group: node.group, node: node.id, device: undefined, seq, bdSeq: node.bdSeq, birth: true, metrics: birthUpdates(table) });
   }
 
   private deviceBirth(node: NodeModel, device: string, p: DecodedPayload): void {
@@ -93,7 +93,7 @@ export class ModelUpdater {
     d.birthTimestamp = ts;
     this.ctx.emit('deviceBirth', { group: node.group, node: node.id, device, timestamp: ts });
     if (this.ctx.wantsMetrics()) {
-      this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq: node.lastSeq ?? -1, bdSeq: node.bdSeq, metrics: birthUpdates(table) });
+      this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq: node.lastSeq ?? -1, bdSeq: node.bdSeq, birth: true, metrics: birthUpdates(table) });
     }
   }
 
@@ -188,7 +188,7 @@ export class ModelUpdater {
       // HP-7: an unknown alias or a metric not in the birth
       this.ctx.requestRebirth(node, 'unknownMetric');
     }
-    if (updates !== undefined && updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq, bdSeq: node.bdSeq, metrics: updates });
+    if (updates !== undefined && updates.length > 0) this.ctx.emit('metrics', { group: node.group, node: node.id, device, seq, bdSeq: node.bdSeq, birth: false, metrics: updates });
   }
 
   /** Historical values update the model only when newer than what it holds; the event carries every one. */

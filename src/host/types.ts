@@ -143,6 +143,8 @@ export interface MetricsEvent extends NodeRef {
   /** The message's seq (0..255); -1 if unknown. */
   readonly seq: number;
   readonly bdSeq: Int64 | undefined;
+  /** An NBIRTH or DBIRTH: every metric of the node or device, with its datatype and properties as of now. */
+  readonly birth: boolean;
   readonly metrics: readonly MetricUpdate[];
 }
 

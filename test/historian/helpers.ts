@@ -55,5 +55,5 @@ export function update(name: string, type: MetricUpdate['type'], value: MetricUp
 }
 
 export function event(metrics: MetricUpdate[], o: Partial<MetricsEvent> = {}): MetricsEvent {
-  return { group: 'G', node: 'N', device: 'D', seq: 1, bdSeq: 0, metrics, ...o };
+  return { group: 'G', node: 'N', device: 'D', seq: 1, bdSeq: 0, birth: false, metrics, ...o };
 }

@@ -1,8 +1,9 @@
-/** Migrations against a real PostgreSQL: fresh schema, idempotent re-run, two historians at once. */
+/** Migrations against a real PostgreSQL: fresh schema, idempotent re-run, two historians at once; the `metrics` table across rebirths and a re-created schema. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
 import { LATEST_VERSION, migrate } from '../../src/historian/index.js';
+import type { MetricUpdate } from '../../src/host/index.js';
 import { lifo } from '../host/broker-helpers.js';
 import { waitUntil } from '../helpers/wait.js';
 import { event, PG_URL, sql, startHistorian, testSchema, update } from './helpers.js';
@@ -73,4 +74,21 @@ test('a schema dropped while the host runs: re-created at the reconnect, and the
   await waitUntil(() => h.stats().rowsWritten === 3, 30_000, 'B written again');
   const rows = await sql<{ metric: string; value: string }>(`SELECT metric, value FROM "${schema}".history ORDER BY ts`);
   assert.deepEqual(rows.map((r) => [r.metric, Number(r.value)]), [['C', 3], ['B', 2]]);
+});
+
+test('a rebirth with other properties or another datatype updates the metric in `metrics` (same id); data without properties keeps them', async (t) => {
+  const s = lifo(t);
+  const schema = testSchema(s);
+  const h = startHistorian(s, schema);
+  const t0 = Date.now() - 60_000;
+  const units = (u: string): MetricUpdate['properties'] => ({ EngUnit: { type: 'String', value: u } });
+  h.record(event([update('T', 'Int32', 1, t0, { properties: units('C') })], { birth: true }));
+  await waitUntil(() => h.stats().rowsWritten === 1, 30_000, 'first birth');
+  h.record(event([update('T', 'Int32', 2, t0 + 1)]));
+  h.record(event([update('T', 'Int64', 3, t0 + 2, { properties: units('F') })], { birth: true }));
+  await waitUntil(() => h.stats().rowsWritten === 3, 30_000, 'data and the rebirth');
+  const m = await sql<{ id: number; datatype: string; unit: string }>(`SELECT id, datatype, properties->'EngUnit'->>'value' AS unit FROM "${schema}".metrics`);
+  assert.deepEqual(m.map((r) => [r.datatype, r.unit]), [['Int64', 'F']]);
+  const ids = await sql<{ metric_id: number }>(`SELECT DISTINCT metric_id FROM "${schema}".samples`);
+  assert.deepEqual(ids.map((r) => r.metric_id), [m[0]?.id]);
 });
