@@ -11,6 +11,7 @@ import { sleep } from '../helpers/wait.js';
 import { startPlant, report } from './plant.js';
 
 const KEEPALIVE_MS = 2000; // the harness's keepaliveSec
+const STALE_AFTER_RECONNECT_MS = 1000; // the host's rebirth.staleAfterReconnectMs default
 
 const cases = [
   { name: 'without persistence', persistence: false, downMs: 1500 },
@@ -37,6 +38,8 @@ for (const c of cases) {
     assert.ok(account.historical - account.resent >= 0.8 * expected, `${account.historical - account.resent} historical samples of ≈${expected} taken meanwhile`);
     assert.ok(recoveryMs < 5000, `whole again after ${recoveryMs} ms`);
     // With the retained STATE the edge nodes may re-birth before the host is subscribed again: it then asks (one per node at most).
-    assert.ok(rebirthRequests <= (c.persistence ? plant.nodeIds.length : 0), `${rebirthRequests} rebirth requests`);
+    // Without it, only a node still silent staleAfterReconnectMs after the host's reconnect is asked (a slow start on a loaded machine).
+    const mayAsk = c.persistence || recoveryMs > STALE_AFTER_RECONNECT_MS;
+    assert.ok(rebirthRequests <= (mayAsk ? plant.nodeIds.length : 0), `${rebirthRequests} rebirth requests, whole again after ${recoveryMs} ms`);
   });
 }
