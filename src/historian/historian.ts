@@ -69,19 +69,15 @@ export class Historian extends EventEmitter<HistorianEvents> {
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
     this.lines = new HistorianLogLines(opts.logger, this.now, opts.url, opts.password);
-    const ids = this.ids;
-    this.encoder = new BlockEncoder(
-      ids,
-      (key, ts, reason) => {
-        this.counters.rowsRejected++;
-        this.lines.rejected(key, ts, reason);
-      },
-    );
+    this.encoder = new BlockEncoder(this.ids, (key, ts, reason) => {
+      this.counters.rowsRejected++;
+      this.lines.rejected(key, ts, reason);
+    });
     this.writer = new PgWriter({
       url: opts.url,
       password: opts.password,
       schema: opts.schema,
-      ids,
+      ids: this.ids,
       onReject: (key, ts, e) => this.lines.rejected(key, ts, errorText(e), e),
       onNewIds: (entries) => this.spool?.rememberIds(entries),
     });
