@@ -40,12 +40,13 @@ test('e2e historian: the spool fills while PostgreSQL is away — STATE offline,
   await sleep(2000); // the edges' replay ends
   const r = await settledHistory(schema, plant.ledger, countersOf(plant.edges));
   const dropped = await metric(plant.host, 'sparkstate_historian_rows_dropped_total');
+  const rejected = await metric(plant.host, 'sparkstate_historian_rows_rejected_total');
   const account = plant.account();
   reportHistory(
     'PostgreSQL away, spool full (64 KiB)',
     r,
     recoveryMs,
-    `STATE offline ${fullMs} ms after the cut (spool ${spooled} bytes), online ${onlineMs} ms after PostgreSQL came back, ${account.historical} samples stored and forwarded, ${dropped} rows dropped`,
+    `STATE offline ${fullMs} ms after the cut (spool ${spooled} bytes), online ${onlineMs} ms after PostgreSQL came back, ${account.historical} samples stored and forwarded, ${dropped} rows dropped, ${rejected} rejected`,
   );
   assert.equal(r.missing, 0, problems(r));
   assert.equal(r.duplicates, 0, problems(r));
